@@ -6,7 +6,6 @@ import {
   AnalysisTemplateSchema,
   ClusterAnalysisTemplateSchema,
   type AnalysisTemplate,
-  type AnalysisTemplateSpec,
   type ClusterAnalysisTemplate,
 } from "./analysis-template.ts";
 import { evaluateCelRules } from "./cel-offline.ts";
@@ -24,7 +23,7 @@ function parseWith<T>(
   kind: SlipwayKind,
   schema: z.ZodType,
   obj: unknown,
-  extra?: (value: T) => Problem[],
+  extra?: (obj: unknown) => Problem[],
 ): ParseResult<T> {
   const openApi = openApiSchemaFor(kind);
   // Per-parse error map: any field without its own message reports a missing value as REQUIRED.
@@ -32,8 +31,11 @@ function parseWith<T>(
     error: (issue) => (issue.input === undefined ? REQUIRED : undefined),
   });
   const schemaProblems = parsed.success ? [] : problemsFromZod(parsed.error, openApi);
-  const problems = [...schemaProblems, ...evaluateCelRules(openApi, obj, schemaProblems)];
-  if (parsed.success && extra) problems.push(...extra(parsed.data as T));
+  const problems = [
+    ...schemaProblems,
+    ...evaluateCelRules(openApi, obj, schemaProblems),
+    ...(extra?.(obj) ?? []),
+  ];
   return problems.length === 0 ? { ok: true, value: parsed.data as T } : { ok: false, problems };
 }
 
@@ -42,9 +44,7 @@ export function parseRollout(obj: unknown): ParseResult<Rollout> {
 }
 
 export function parseAnalysisTemplate(obj: unknown): ParseResult<AnalysisTemplate> {
-  return parseWith<AnalysisTemplate>(KIND_ANALYSIS_TEMPLATE, AnalysisTemplateSchema, obj, (t) =>
-    conditionProblems(t.spec),
-  );
+  return parseWith<AnalysisTemplate>(KIND_ANALYSIS_TEMPLATE, AnalysisTemplateSchema, obj, conditionProblems);
 }
 
 export function parseClusterAnalysisTemplate(obj: unknown): ParseResult<ClusterAnalysisTemplate> {
@@ -52,21 +52,25 @@ export function parseClusterAnalysisTemplate(obj: unknown): ParseResult<ClusterA
     KIND_CLUSTER_ANALYSIS_TEMPLATE,
     ClusterAnalysisTemplateSchema,
     obj,
-    (t) => conditionProblems(t.spec),
+    conditionProblems,
   );
 }
 
 const ARG_REFERENCE = /\bargs\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*["']([^"']+)["']\s*\])/g;
 
-/** Type-checks conditions and catches `args.x` where the template declares no argument x. */
-export function conditionProblems(spec: AnalysisTemplateSpec): Problem[] {
-  const declared = new Set((spec.args ?? []).map((a) => a.name));
+/**
+ * Type-checks the conditions of a template and catches `args.x` where the template declares no
+ * argument x. Reads the raw object defensively, so these problems show up next to schema problems.
+ */
+export function conditionProblems(template: unknown): Problem[] {
+  const spec = field(template, "spec");
+  const declared = new Set(arrayOf(field(spec, "args")).map((a) => field(a, "name")));
   const out: Problem[] = [];
-  for (const [i, metric] of spec.metrics.entries()) {
-    for (const field of ["successCondition", "failureCondition"] as const) {
-      const expr = metric[field];
-      if (expr === undefined) continue;
-      const path = `spec.metrics[${i}].${field}`;
+  for (const [i, metric] of arrayOf(field(spec, "metrics")).entries()) {
+    for (const key of ["successCondition", "failureCondition"] as const) {
+      const expr = field(metric, key);
+      if (typeof expr !== "string") continue;
+      const path = `spec.metrics[${i}].${key}`;
       const check = checkAnalysisCondition(expr);
       if (!check.ok) {
         out.push({ path, message: check.message });
@@ -84,4 +88,14 @@ export function conditionProblems(spec: AnalysisTemplateSpec): Problem[] {
     }
   }
   return out;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+function arrayOf(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
 }
