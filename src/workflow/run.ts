@@ -2,7 +2,7 @@
 // list's fixed order) starts, skips, times out and finishes what it can without calling anyone, and collects
 // the steps that are due; those are invoked together and their outcomes applied in scan order; repeat until
 // a scan finds nothing due. Each step is invoked at most once per tick, so a tick always ends.
-import { applyOutcome, finished } from "./apply-outcome.ts";
+import { applyOutcome, finished, truncate } from "./apply-outcome.ts";
 import { evaluateCondition } from "./cel.ts";
 import type { CompiledContainer, CompiledStep, CompiledWorkflow } from "./compile.ts";
 import { retryableError } from "./outcomes.ts";
@@ -196,8 +196,9 @@ export class RunCursor {
     step: CompiledStep,
     phase: "Succeeded" | "Failed" | "Skipped",
     reason?: StepReason,
-    message = "",
+    fullMessage = "",
   ): void {
+    const message = truncate(fullMessage, this.plan.maxMessageLength);
     const previous = this.steps[step.name] ?? { phase: "Running" };
     this.steps[step.name] = finished(previous, phase, this.now, { reason, message: message || undefined });
     const base = { step: step.name, path: step.path, at: this.now };

@@ -110,7 +110,13 @@ export function parseWorkflowState(value: unknown): WorkflowState {
 export function definitionShapeProblems(value: unknown): readonly string[] {
   const result = workflowDefinitionSchema.safeParse(value);
   if (result.success) return [];
-  return result.error.issues.map(
-    (issue) => `${issue.path.map(String).join(".") || "definition"}: ${issue.message}`,
-  );
+  return result.error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    // zod's JSON schema only says "Invalid input"; say what JSON excludes.
+    const message =
+      issue.message === "Invalid input" && (path.includes("properties") || path.includes("context"))
+        ? "must be a JSON value (no undefined, functions, Dates, NaN or Infinity)"
+        : issue.message;
+    return `${path.join(".") || "definition"}: ${message}`;
+  });
 }

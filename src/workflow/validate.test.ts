@@ -199,6 +199,14 @@ describe("validateDefinition", () => {
     );
     expect(found).toContain("steps.0.dependsOn: Invalid input: expected array, received string");
     expect(found.some((problem) => problem.includes("mood"))).toBe(true);
+    expect(
+      validateDefinition(
+        { steps: [{ name: "a", type: "work", properties: { replicas: undefined } }] },
+        registry,
+      ),
+    ).toEqual([
+      "steps.0.properties.replicas: must be a JSON value (no undefined, functions, Dates, NaN or Infinity)",
+    ]);
   });
 
   it("stops the run before the first tick: startRun rejects graph errors, tick rejects unknown types", async () => {
