@@ -39,6 +39,13 @@ describe("size limits", () => {
     expect(events.find((event) => event.type === "StepWaiting")).toMatchObject({
       message: `${"y".repeat(9)}…`,
     });
+    // Messages the engine writes itself are cut too.
+    const skipped: WorkflowDefinition = {
+      steps: [step("s", { if: "false" })],
+      limits: { maxMessageLength: 10 },
+    };
+    const result = await tick(skipped, startRun(skipped, "r", 0), 0, rec.registry);
+    expect(result.state.steps["s"]?.message).toBe('if "false…');
   });
 
   it("fail a step that returns something that is not an outcome, or outputs that are not JSON", async () => {
