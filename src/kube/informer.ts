@@ -3,7 +3,7 @@
 // that went silent (half-open TCP connections otherwise stall informers forever). It never polls: after
 // the LIST, changes arrive only through the watch.
 
-import { Backoff, DEFAULT_BACKOFF } from "./backoff.ts";
+import { Backoff, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import type { BackoffPolicy } from "./backoff.ts";
 import type { ApiTransport, QueryValue } from "./client.ts";
 import { ApiError, describeTarget } from "./errors.ts";
@@ -381,18 +381,4 @@ function register<H>(list: H[], handler: H): () => void {
     const i = list.indexOf(handler);
     if (i >= 0) list.splice(i, 1);
   };
-}
-
-/** Resolves after `ms`, or early when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
 }
