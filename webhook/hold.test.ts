@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseOriginalAnnotation, parseReleaseAnnotation } from "../src/api/held-workload.ts";
 import { ANNOTATION_ORIGINAL, ANNOTATION_RELEASE } from "../src/api/names.ts";
 import { templateHash } from "../src/plan/template-diff.ts";
-import { cloneSet, deployment, edited, podTemplate, rollout, statefulSet } from "./fixtures.ts";
+import { cloneSet, deployment, edited, podTemplate, rollout, statefulSet } from "./testing/fixtures.ts";
 import { decideWorkloadUpdate, holdAdapterFor, partitionFloor, type HoldDecision } from "./hold.ts";
 import { HELD_STATEFULSET_PARTITION } from "./workloads/statefulset.ts";
 import type { Workload } from "./workloads/workload.ts";

@@ -1,40 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  diffJson,
-  escapePointerSegment,
-  isJsonObject,
-  unescapePointerSegment,
-  type JsonValue,
-  type PatchOperation,
-} from "./json-patch.ts";
-
-// A strict RFC 6902 applier for the three operations the diff emits: it fails where a real API server
-// would (adding under a missing parent, removing or replacing a missing member).
-function applyPatch(document: unknown, ops: readonly PatchOperation[]): unknown {
-  let root: unknown = structuredClone(document);
-  for (const op of ops) {
-    if (op.path === "") {
-      if (op.op === "remove") throw new Error("cannot remove the root");
-      root = structuredClone(op.value);
-      continue;
-    }
-    const segments = op.path.slice(1).split("/").map(unescapePointerSegment);
-    const last = segments.pop() as string;
-    let parent: unknown = root;
-    for (const segment of segments) {
-      if (Array.isArray(parent)) parent = parent[Number(segment)];
-      else if (isJsonObject(parent) && segment in parent) parent = parent[segment];
-      else throw new Error(`missing parent at ${op.path}`);
-    }
-    if (!isJsonObject(parent)) throw new Error(`parent of ${op.path} is not an object`);
-    const target = parent as Record<string, unknown>;
-    if (op.op !== "add" && !(last in target)) throw new Error(`${op.op} of missing member ${op.path}`);
-    if (op.op === "remove") delete target[last];
-    else target[last] = structuredClone(op.value);
-  }
-  return root;
-}
+import { diffJson, escapePointerSegment, unescapePointerSegment, type JsonValue } from "./json-patch.ts";
+import { applyPatch } from "./testing/apply-patch.ts";
 
 describe("RFC 6901 escaping", () => {
   it("escapes ~ before / so that keys holding both round-trip", () => {

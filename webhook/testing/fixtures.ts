@@ -1,8 +1,8 @@
 // Realistic objects for the webhook's unit tests, fuzzing and benchmark (shaped like what the API server
 // sends after defaulting).
 
-import { LABEL_MANAGED_BY } from "../src/api/names.ts";
-import type { Rollout } from "./rollout-view.ts";
+import { LABEL_MANAGED_BY } from "../../src/api/names.ts";
+import type { Rollout } from "../rollout-view.ts";
 
 type Obj = Record<string, unknown>;
 
