@@ -1,7 +1,7 @@
 // One function per webhook path: AdmissionRequest in, AdmissionResponse out. All decisions are the pure
 // functions of hold.ts, rollout-actions.ts and rollout-admission.ts; here they meet the Rollout cache.
 
-import { ANNOTATION_APPROVED_BY } from "../src/api/names.ts";
+import { ANNOTATION_APPROVED_BY, GROUP, KIND_ROLLOUT } from "../src/api/names.ts";
 import { allow, deny, type AdmissionRequest, type AdmissionResponse } from "./admission-review.ts";
 import { decideWorkloadUpdate, holdAdapterFor, type HoldDecision } from "./hold.ts";
 import { diffJson } from "./json-patch.ts";
@@ -101,6 +101,7 @@ export function mutateRollout(request: AdmissionRequest): AdmissionResponse {
   const { uid } = request;
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return allow(uid);
   if (request.subResource !== undefined) return allow(uid);
+  if (request.kind.group !== GROUP || request.kind.kind !== KIND_ROLLOUT) return allow(uid);
   const parsed = parseRollouts(request);
   if (!parsed.ok) return parsed.response;
   const { rollout, live } = parsed;
@@ -120,7 +121,8 @@ export async function validateRollout(
 ): Promise<AdmissionResponse> {
   const { uid } = request;
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return allow(uid);
-  if (request.subResource !== undefined) return allow(uid);
+  if (request.subResource !== undefined || request.kind.group !== GROUP) return allow(uid);
+  if (request.kind.kind !== KIND_ROLLOUT) return validateAnalysisTemplate(request);
   const parsed = parseRollouts(request);
   if (!parsed.ok) return parsed.response;
   const { rollout, live } = parsed;
@@ -135,4 +137,10 @@ export async function validateRollout(
       : undefined;
   const verdict = admitRollout({ rollout, live, others: deps.rollouts.findByWorkload(key), workload });
   return verdict.allowed ? allow(uid, [], verdict.warnings) : deny(uid, verdict.message);
+}
+
+/** (Cluster)AnalysisTemplates: the CEL conditions must type-check (SPEC §2.2, §8). */
+function validateAnalysisTemplate(request: AdmissionRequest): AdmissionResponse {
+  // TODO(api): check every metric's successCondition/failureCondition with checkAnalysisCondition.
+  return allow(request.uid);
 }

@@ -17,12 +17,9 @@ import {
 } from "./admission-review.ts";
 import { mutateRollout, mutateWorkload, validateRollout, type HandlerDeps } from "./handlers.ts";
 import { webhookMetrics } from "./metrics.ts";
+import { PATHS } from "./paths.ts";
 
-export const PATHS = {
-  mutateWorkload: "/mutate-workload",
-  validateRollout: "/validate-rollout",
-  mutateRollout: "/mutate-rollout",
-} as const;
+export { PATHS };
 
 /** An UPDATE carries object and oldObject; objects reach ~1.5 MiB in etcd, so 8 MiB leaves headroom. */
 export const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
