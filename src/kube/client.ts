@@ -199,7 +199,7 @@ export class KubeClient implements ApiTransport {
   }
 
   async request<T = unknown>(options: RequestOptions): Promise<T> {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)));
     const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
     const response = await this.#send(options, signal, false);
     const text = await response.body.text();
