@@ -1,14 +1,24 @@
 // One function per webhook path: AdmissionRequest in, AdmissionResponse out. All decisions are the pure
 // functions of hold.ts, rollout-actions.ts and rollout-admission.ts; here they meet the Rollout cache.
 
-import { ANNOTATION_APPROVED_BY, GROUP, KIND_ROLLOUT } from "../src/api/names.ts";
+import { z } from "zod";
+import {
+  ANNOTATION_APPROVED_BY,
+  GROUP,
+  KIND_ANALYSIS_TEMPLATE,
+  KIND_CLUSTER_ANALYSIS_TEMPLATE,
+  KIND_ROLLOUT,
+} from "../src/api/names.ts";
+import { parseAnalysisTemplate, parseClusterAnalysisTemplate, parseRollout } from "../src/api/parse.ts";
+import type { Problem } from "../src/api/problems.ts";
+import type { Rollout } from "../src/api/rollout.ts";
 import { allow, deny, type AdmissionRequest, type AdmissionResponse } from "./admission-review.ts";
 import { decideWorkloadUpdate, holdAdapterFor, type HoldDecision } from "./hold.ts";
 import { diffJson } from "./json-patch.ts";
 import { approvedByAfter } from "./rollout-actions.ts";
 import { admitRollout, needsWorkload, type WorkloadLookup } from "./rollout-admission.ts";
 import { isLive, workloadKeyOf, type RolloutCache } from "./rollout-cache.ts";
-import { RolloutViewSchema, type Rollout } from "./rollout-view.ts";
+import { annotationsOf, isDeleting } from "./rollout-meta.ts";
 
 /** Reads the workload a Rollout names; only at Rollout admission (not the hot path). */
 export interface WorkloadReader {
@@ -77,24 +87,10 @@ function decide(
   });
 }
 
-type ParsedRollouts =
-  | { readonly ok: true; readonly rollout: Rollout; readonly live: Rollout | undefined }
-  | { readonly ok: false; readonly response: AdmissionResponse };
-
-function parseRollouts(request: AdmissionRequest): ParsedRollouts {
-  const parsed = RolloutViewSchema.safeParse(request.object);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? "" : ` at ${issue.path.join(".")}: ${issue.message}`;
-    return {
-      ok: false,
-      response: deny(request.uid, `the Rollout in the admission request is malformed${where}`, 400),
-    };
-  }
-  if (request.operation !== "UPDATE") return { ok: true, rollout: parsed.data, live: undefined };
-  const live = RolloutViewSchema.safeParse(request.oldObject);
-  return { ok: true, rollout: parsed.data, live: live.success ? live.data : undefined };
-}
+/** Just enough of a Rollout to stamp the approver: the mutating webhook runs before schema validation. */
+const RolloutMetadataSchema = z.looseObject({
+  metadata: z.looseObject({ name: z.string(), namespace: z.string().optional() }),
+});
 
 /** Stamps `approved-by` with the requester whenever an approval is set; nobody else can write it. */
 export function mutateRollout(request: AdmissionRequest): AdmissionResponse {
@@ -102,16 +98,17 @@ export function mutateRollout(request: AdmissionRequest): AdmissionResponse {
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return allow(uid);
   if (request.subResource !== undefined) return allow(uid);
   if (request.kind.group !== GROUP || request.kind.kind !== KIND_ROLLOUT) return allow(uid);
-  const parsed = parseRollouts(request);
-  if (!parsed.ok) return parsed.response;
-  const { rollout, live } = parsed;
+  const parsed = RolloutMetadataSchema.safeParse(request.object);
+  if (!parsed.success) return deny(uid, `the Rollout in the admission request has no metadata.name`, 400);
+  const rollout = parsed.data;
+  const old = RolloutMetadataSchema.safeParse(request.oldObject);
+  const live = request.operation === "UPDATE" && old.success ? old.data : undefined;
   const approvedBy = approvedByAfter(live, rollout, request.userInfo.username);
-  if (approvedBy === rollout.metadata.annotations?.[ANNOTATION_APPROVED_BY]) return allow(uid);
-  const after = structuredClone(rollout);
-  const annotations = { ...after.metadata.annotations };
+  const annotations = { ...annotationsOf(rollout) };
+  if (approvedBy === annotations[ANNOTATION_APPROVED_BY]) return allow(uid);
   if (approvedBy === undefined) delete annotations[ANNOTATION_APPROVED_BY];
   else annotations[ANNOTATION_APPROVED_BY] = approvedBy;
-  after.metadata.annotations = annotations;
+  const after = { ...rollout, metadata: { ...rollout.metadata, annotations } };
   return allow(uid, diffJson(rollout, after));
 }
 
@@ -123,11 +120,15 @@ export async function validateRollout(
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return allow(uid);
   if (request.subResource !== undefined || request.kind.group !== GROUP) return allow(uid);
   if (request.kind.kind !== KIND_ROLLOUT) return validateAnalysisTemplate(request);
-  const parsed = parseRollouts(request);
-  if (!parsed.ok) return parsed.response;
-  const { rollout, live } = parsed;
+  const meta = RolloutMetadataSchema.safeParse(request.object);
   // A Rollout being deleted only waits for its finalizer; nothing about it needs checking any more.
-  if (rollout.metadata.deletionTimestamp !== undefined) return allow(uid);
+  if (meta.success && isDeleting(meta.data)) return allow(uid);
+  // The same rules as `slipway lint`: schema, CEL rules, then (below) what needs other objects.
+  const parsed = parseRollout(request.object);
+  if (!parsed.ok) return deny(uid, problemsText(parsed.problems), 422);
+  const rollout = parsed.value;
+  const old = request.operation === "UPDATE" ? parseRollout(request.oldObject) : undefined;
+  const live = old?.ok === true ? old.value : undefined;
   if (!deps.rollouts.hasSynced()) return deny(uid, NOT_SYNCED, 503);
   const key = workloadKeyOf({ ...rollout, metadata: { ...rollout.metadata, namespace: request.namespace } });
   const supported = holdAdapterFor(key.group, key.kind) !== undefined;
@@ -139,8 +140,21 @@ export async function validateRollout(
   return verdict.allowed ? allow(uid, [], verdict.warnings) : deny(uid, verdict.message);
 }
 
-/** (Cluster)AnalysisTemplates: the CEL conditions must type-check (SPEC §2.2, §8). */
+/**
+ * (Cluster)AnalysisTemplates: the same rules as `slipway lint`, above all that every successCondition
+ * and failureCondition compiles and type-checks as CEL (SPEC §2.2, §8), which no CRD rule can do.
+ */
 function validateAnalysisTemplate(request: AdmissionRequest): AdmissionResponse {
-  // TODO(api): check every metric's successCondition/failureCondition with checkAnalysisCondition.
-  return allow(request.uid);
+  const kind = request.kind.kind;
+  if (kind !== KIND_ANALYSIS_TEMPLATE && kind !== KIND_CLUSTER_ANALYSIS_TEMPLATE) return allow(request.uid);
+  const parsed =
+    kind === KIND_ANALYSIS_TEMPLATE
+      ? parseAnalysisTemplate(request.object)
+      : parseClusterAnalysisTemplate(request.object);
+  return parsed.ok ? allow(request.uid) : deny(request.uid, `${kind}: ${problemsText(parsed.problems)}`, 422);
+}
+
+/** "field: message; field: message", as the API server words validation errors. */
+function problemsText(problems: readonly Problem[]): string {
+  return problems.map((p) => `${p.path || "(object)"}: ${p.message}`).join("; ");
 }

@@ -4,7 +4,8 @@
 import { parseReleaseAnnotation, type ReleaseAnnotation } from "../src/api/held-workload.ts";
 import { ANNOTATION_ORIGINAL, ANNOTATION_RELEASE } from "../src/api/names.ts";
 import { templateChanged, templateHash } from "../src/plan/template-diff.ts";
-import { canaryReplicasFor, type Rollout } from "./rollout-view.ts";
+import type { Rollout } from "../src/api/rollout.ts";
+import { canaryReplicasFor } from "../src/plan/batch-size.ts";
 import { cloneSetHold } from "./workloads/cloneset.ts";
 import { deploymentHold } from "./workloads/deployment.ts";
 import { statefulSetHold } from "./workloads/statefulset.ts";
@@ -104,7 +105,7 @@ export function partitionFloor(rollout: Rollout, replicas: number): number {
   const index = rollout.status?.currentStepIndex ?? 0;
   const step = rollout.spec.strategy.canary.steps[index - 1];
   if (rollout.status?.phase === "Aborted" || index <= 0 || step === undefined) return replicas;
-  return replicas - canaryReplicasFor(step, replicas);
+  return replicas - canaryReplicasFor(step.replicas, replicas);
 }
 
 function stableRevisionFor(

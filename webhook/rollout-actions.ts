@@ -8,7 +8,8 @@ import {
   ANNOTATION_PROMOTE,
   ANNOTATION_RETRY,
 } from "../src/api/names.ts";
-import type { Rollout } from "./rollout-view.ts";
+import type { Rollout } from "../src/api/rollout.ts";
+import { annotationsOf, rolloutName } from "./rollout-meta.ts";
 
 const ACTION_KEYS = [ANNOTATION_APPROVE, ANNOTATION_ABORT, ANNOTATION_RETRY, ANNOTATION_PROMOTE] as const;
 type ActionKey = (typeof ACTION_KEYS)[number];
@@ -27,8 +28,8 @@ const APPROVE_VALUE = /^([1-9][0-9]{0,3})(?:@([A-Za-z0-9][A-Za-z0-9.-]{0,252}))?
 
 /** The action annotations this update sets or changes (removing one is never refused). */
 export function changedActions(before: Rollout | undefined, after: Rollout): ActionKey[] {
-  const now = after.metadata.annotations ?? {};
-  const then = before?.metadata.annotations ?? {};
+  const now = annotationsOf(after);
+  const then = annotationsOf(before);
   return ACTION_KEYS.filter((key) => now[key] !== undefined && now[key] !== then[key]);
 }
 
@@ -37,7 +38,7 @@ export function changedActions(before: Rollout | undefined, after: Rollout): Act
  * is what the controller last reported), or undefined when they can.
  */
 export function refuseActions(live: Rollout | undefined, after: Rollout): string | undefined {
-  const annotations = after.metadata.annotations ?? {};
+  const annotations = annotationsOf(after);
   for (const key of changedActions(live, after)) {
     const refusal = refuseAction(key, annotations[key] ?? "", live ?? after);
     if (refusal !== undefined) return refusal;
@@ -46,7 +47,7 @@ export function refuseActions(live: Rollout | undefined, after: Rollout): string
 }
 
 function refuseAction(key: ActionKey, value: string, live: Rollout): string | undefined {
-  const name = `rollout ${live.metadata.namespace ?? ""}/${live.metadata.name}`;
+  const name = rolloutName(live);
   const phase = live.status?.phase;
   const state = phase ?? "not reconciled yet";
   const running = phase !== undefined && RUNNING_PHASES.has(phase);
@@ -107,12 +108,12 @@ function refuseApprove(
  * nothing once the approval is gone, and otherwise what was there (nobody can rewrite who approved).
  */
 export function approvedByAfter(
-  before: Rollout | undefined,
-  after: Rollout,
+  before: Pick<Rollout, "metadata"> | undefined,
+  after: Pick<Rollout, "metadata">,
   username: string | undefined,
 ): string | undefined {
-  const approve = after.metadata.annotations?.[ANNOTATION_APPROVE];
+  const approve = annotationsOf(after)[ANNOTATION_APPROVE];
   if (approve === undefined) return undefined;
-  if (approve !== before?.metadata.annotations?.[ANNOTATION_APPROVE]) return username ?? "unknown";
-  return before?.metadata.annotations?.[ANNOTATION_APPROVED_BY];
+  if (approve !== annotationsOf(before)[ANNOTATION_APPROVE]) return username ?? "unknown";
+  return annotationsOf(before)[ANNOTATION_APPROVED_BY];
 }

@@ -5,7 +5,8 @@
 import { deepEqualJson } from "./json-patch.ts";
 import { RELEASE_PHASES, refuseActions } from "./rollout-actions.ts";
 import { groupOf } from "./rollout-cache.ts";
-import type { Rollout } from "./rollout-view.ts";
+import type { Rollout } from "../src/api/rollout.ts";
+import { isDeleting, rolloutName } from "./rollout-meta.ts";
 import { HOLD_ADAPTERS } from "./hold.ts";
 import { WorkloadSchema } from "./workloads/workload.ts";
 
@@ -35,7 +36,7 @@ export function needsWorkload(rollout: Rollout, live: Rollout | undefined): bool
 
 export function admitRollout(input: RolloutAdmission): Verdict {
   const { rollout, live } = input;
-  const name = `rollout ${rollout.metadata.namespace ?? ""}/${rollout.metadata.name}`;
+  const name = rolloutName(rollout);
   const ref = rollout.spec.workloadRef;
   const refText = `${ref.kind} ${rollout.metadata.namespace ?? ""}/${ref.name}`;
   const warnings: string[] = [];
@@ -48,8 +49,7 @@ export function admitRollout(input: RolloutAdmission): Verdict {
 
   const other = input.others.find((r) => r.metadata.name !== rollout.metadata.name);
   if (other !== undefined) {
-    const deleting =
-      other.metadata.deletionTimestamp === undefined ? "" : " (being deleted; wait until it is gone)";
+    const deleting = !isDeleting(other) ? "" : " (being deleted; wait until it is gone)";
     return refuse(
       `spec.workloadRef: ${refText} is already managed by rollout ${other.metadata.namespace ?? ""}/${other.metadata.name}${deleting}; a workload can have one Rollout: delete that Rollout or point this one at another workload`,
     );

@@ -1,7 +1,8 @@
 // What the webhook needs to know about Rollouts, answered from memory. The store is fed by a watch (see
 // kube/rollout-informer.ts); admission never lists or gets Rollouts per request.
 
-import type { Rollout } from "./rollout-view.ts";
+import type { Rollout } from "../src/api/rollout.ts";
+import { isDeleting } from "./rollout-meta.ts";
 
 export interface WorkloadKey {
   readonly namespace: string;
@@ -41,11 +42,7 @@ export function workloadKeyOf(rollout: Rollout): WorkloadKey {
 
 /** Live: not being deleted and not disabled (SPEC §4.1). Only a live Rollout holds releases. */
 export function isLive(rollout: Rollout): boolean {
-  return (
-    rollout.metadata.deletionTimestamp === undefined &&
-    rollout.spec.disabled !== true &&
-    rollout.status?.phase !== "Disabled"
-  );
+  return !isDeleting(rollout) && rollout.spec.disabled !== true && rollout.status?.phase !== "Disabled";
 }
 
 function keyString(key: WorkloadKey): string {

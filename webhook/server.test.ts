@@ -13,6 +13,7 @@ import { createWebhookServer, type WebhookServer } from "./server.ts";
 import { applyBase64Patch } from "./testing/apply-patch.ts";
 import { deployment, edited, podTemplate, rollout, statefulSet } from "./testing/fixtures.ts";
 import { admissionReview } from "./testing/reviews.ts";
+import { validTemplate } from "../src/api/testdata/fixtures.ts";
 
 type Obj = Record<string, unknown>;
 const setImage = (o: Obj, image: string) =>
@@ -215,6 +216,26 @@ describe("/mutate-rollout and /validate-rollout", () => {
       ),
     );
     expect(allowed.review.response.allowed).toBe(true);
+  });
+});
+
+describe("AnalysisTemplate admission through /validate-rollout", () => {
+  it("refuses a condition that does not compile as CEL, naming the field", async () => {
+    const good = validTemplate();
+    const accepted = await post(
+      "/validate-rollout",
+      admissionReview("AnalysisTemplate", undefined, good, { operation: "CREATE" }),
+    );
+    expect(accepted.review.response.allowed).toBe(true);
+    const bad = edited(good, (t) => (t.spec["metrics"][0].successCondition = "result[0] >="));
+    const { review } = await post(
+      "/validate-rollout",
+      admissionReview("AnalysisTemplate", undefined, bad, { operation: "CREATE" }),
+    );
+    expect(review.response.allowed).toBe(false);
+    expect(review.response.status?.message).toMatch(
+      /^AnalysisTemplate: spec\.metrics\[0\]\.successCondition: does not compile/,
+    );
   });
 });
 

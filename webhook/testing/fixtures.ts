@@ -2,7 +2,8 @@
 // sends after defaulting).
 
 import { LABEL_MANAGED_BY } from "../../src/api/names.ts";
-import type { Rollout } from "../rollout-view.ts";
+import { parseRollout } from "../../src/api/parse.ts";
+import type { Rollout } from "../../src/api/rollout.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -113,6 +114,13 @@ export function cloneSet(
   };
 }
 
+type Step = {
+  replicas: number | string;
+  pause?: { duration?: string };
+  analysis?: unknown;
+  traffic?: string;
+};
+
 export function rollout(
   opts: {
     name?: string;
@@ -127,11 +135,11 @@ export function rollout(
     disabled?: boolean;
     deleting?: boolean;
     ignoreTemplateKeys?: string[];
-    steps?: Rollout["spec"]["strategy"]["canary"]["steps"];
+    steps?: Step[];
     annotations?: Record<string, string>;
   } = {},
 ): Rollout {
-  return {
+  const object = {
     apiVersion: "rollouts.slipway.dev/v1alpha1",
     kind: "Rollout",
     metadata: {
@@ -167,11 +175,22 @@ export function rollout(
       ...(opts.canaryRevision === undefined ? {} : { canaryRevision: opts.canaryRevision }),
     },
   };
+  const parsed = parseRollout(object);
+  if (!parsed.ok) throw new Error(`fixture Rollout is invalid: ${JSON.stringify(parsed.problems)}`);
+  return parsed.value;
 }
 
+type DeepMutable<T> = T extends (infer U)[]
+  ? DeepMutable<U>[]
+  : T extends readonly (infer U)[]
+    ? DeepMutable<U>[]
+    : T extends object
+      ? { -readonly [K in keyof T]: DeepMutable<T[K]> }
+      : T;
+
 /** A copy of `object` with `edit` applied (tests describe updates as edits of the old object). */
-export function edited<T>(object: T, edit: (copy: T) => void): T {
-  const copy = structuredClone(object);
+export function edited<T>(object: T, edit: (copy: DeepMutable<T>) => void): T {
+  const copy = structuredClone(object) as DeepMutable<T>;
   edit(copy);
-  return copy;
+  return copy as T;
 }

@@ -8,6 +8,7 @@ const RESOURCES: Readonly<Record<string, { group: string; version: string; resou
   StatefulSet: { group: "apps", version: "v1", resource: "statefulsets" },
   CloneSet: { group: "apps.kruise.io", version: "v1alpha1", resource: "clonesets" },
   Rollout: { group: "rollouts.slipway.dev", version: "v1alpha1", resource: "rollouts" },
+  AnalysisTemplate: { group: "rollouts.slipway.dev", version: "v1alpha1", resource: "analysistemplates" },
 };
 
 export interface ReviewOptions {
