@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.ts";
 import { lintCommand } from "./lint.ts";
 import { planCommand } from "./plan.ts";
+import { webhookCommand } from "./webhook.ts";
 
 export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command("slipway")
@@ -10,7 +11,7 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .version("0.1.0")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  for (const command of [lintCommand(io, exit), planCommand(io, exit)]) {
+  for (const command of [lintCommand(io, exit), planCommand(io, exit), webhookCommand(io, exit)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;

@@ -6,6 +6,8 @@ import { resolvePartition, replicasOf, type HoldAdapter, type Workload } from ".
 export const cloneSetHold: HoldAdapter = {
   group: "apps.kruise.io",
   kind: "CloneSet",
+  version: "v1alpha1",
+  plural: "clonesets",
   unholdable: () => undefined,
   original(workload: Workload) {
     const updateStrategy = workload.spec.updateStrategy;

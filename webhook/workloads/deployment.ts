@@ -6,11 +6,15 @@ import type { HoldAdapter, Workload } from "./workload.ts";
 export const deploymentHold: HoldAdapter = {
   group: "apps",
   kind: "Deployment",
+  version: "v1",
+  plural: "deployments",
   unholdable: () => undefined,
   original(workload: Workload) {
     const { paused, strategy, progressDeadlineSeconds } = workload.spec;
     return {
       kind: "Deployment",
+      version: "v1",
+      plural: "deployments",
       paused: paused ?? false,
       ...(strategy === undefined ? {} : { strategy }),
       ...(progressDeadlineSeconds === undefined ? {} : { progressDeadlineSeconds }),

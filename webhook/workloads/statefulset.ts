@@ -9,6 +9,8 @@ export const HELD_STATEFULSET_PARTITION = 2147483647;
 export const statefulSetHold: HoldAdapter = {
   group: "apps",
   kind: "StatefulSet",
+  version: "v1",
+  plural: "statefulsets",
   unholdable(workload: Workload) {
     const type = workload.spec.updateStrategy?.type;
     if (type === undefined || type === "RollingUpdate") return undefined;

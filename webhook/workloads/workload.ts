@@ -47,6 +47,9 @@ export type Workload = z.infer<typeof WorkloadSchema>;
 export interface HoldAdapter {
   readonly group: string;
   readonly kind: OriginalAnnotation["kind"];
+  /** Where the kind is served, to read one at Rollout admission. */
+  readonly version: string;
+  readonly plural: string;
   /** Why this workload cannot be held at all (e.g. an OnDelete StatefulSet), or undefined. */
   unholdable(workload: Workload): string | undefined;
   /** The native rollout settings the hold is about to change, as the user had them. */
