@@ -26,7 +26,7 @@ export async function detach(
 ): Promise<DetachOutcome> {
   const why = obj.deletionTimestamp !== undefined ? "the Rollout is being deleted" : "the Rollout is disabled";
   const workload = await io.loadWorkload(obj);
-  if (workload === undefined) return { done: true, message: why, events: [] };
+  if (workload === undefined || "problem" in workload) return { done: true, message: why, events: [] };
   const plan = workload.planRestore({ detach: true });
   const snapshot = workload.snapshot;
   if (plan.writes.length > 0) {

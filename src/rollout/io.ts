@@ -23,11 +23,13 @@ export interface RolloutObject {
   readonly annotations: Readonly<Record<string, string>>;
   /** status.workflow exactly as stored (parsed by record.ts). */
   readonly rawWorkflow: unknown;
+  /** The object as the API server sent it (the status PUT carries it back with the new status). */
+  readonly raw: Readonly<Record<string, unknown>>;
 }
 
 export interface ReconcileIO {
-  /** The workload and its planners, observed now; undefined when it does not exist. */
-  loadWorkload(rollout: RolloutObject): Promise<WorkloadPort | undefined>;
+  /** The workload and its planners, observed now; undefined when it does not exist; a problem when no adapter fits. */
+  loadWorkload(rollout: RolloutObject): Promise<WorkloadPort | undefined | { readonly problem: string }>;
   /** Writes on the workload side (ReplicaSets, partitions, the canary Deployment, annotations). */
   readonly apply: ApplyWrites;
   /** Puts `managed-by` on the workload; "ok" also when it is there already. */

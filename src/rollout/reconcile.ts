@@ -33,6 +33,10 @@ export interface ReconcileResult {
   readonly revision?: string;
   readonly step?: number;
   readonly phase?: string;
+  /** Events emitted (for logs). */
+  readonly events?: readonly RolloutEvent[];
+  /** Releases that ended in this reconcile (for slipway_release_duration_seconds). */
+  readonly ended?: readonly { readonly outcome: string; readonly seconds: number }[];
 }
 
 export interface Reconciler {
@@ -51,6 +55,7 @@ interface Pass {
   record: ReleaseRecord | undefined;
   history: HistoryEntry[];
   readonly events: RolloutEvent[];
+  readonly ended: { outcome: string; seconds: number }[];
 }
 
 async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number): Promise<ReconcileResult> {
@@ -64,6 +69,7 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
     record: parsed.ok ? parsed.record : undefined,
     history: [...(obj.rollout.status?.history ?? [])],
     events: [],
+    ended: [],
   };
   if (!parsed.ok) pass.events.push({ type: "Warning", reason: "StateDiscarded", message: parsed.problem });
 
@@ -83,6 +89,9 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   }
 
   const workload = await io.loadWorkload(obj);
+  if (workload !== undefined && "problem" in workload) {
+    return persist(pass, { kind: "invalid", message: workload.problem }, undefined, deadline.deadlineAt);
+  }
   if (workload === undefined) {
     const ref = obj.rollout.spec.workloadRef;
     const message = `${ref.kind} ${obj.rollout.metadata.namespace ?? ""}/${ref.name} does not exist; create it or fix spec.workloadRef`;
@@ -201,6 +210,8 @@ async function persist(
     ...(pass.record === undefined ? {} : { revision: pass.record.canaryRevision }),
     ...(status.currentStepIndex === undefined ? {} : { step: status.currentStepIndex }),
     ...(status.phase === undefined ? {} : { phase: status.phase }),
+    events: pass.events,
+    ended: pass.ended,
   };
 }
 
@@ -242,6 +253,7 @@ function recordHistory(pass: Pass): void {
   };
   pass.history = appendHistory(pass.history, entry);
   pass.record = { ...record, historyRecorded: true };
+  pass.ended.push({ outcome, seconds: ((record.run.finishedAt ?? pass.now) - record.run.startedAt) / 1000 });
   pass.events.push({
     type: outcome === "Succeeded" || outcome === "RolledBack" ? "Normal" : "Warning",
     reason: `Release${outcome}`,

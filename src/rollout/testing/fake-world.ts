@@ -88,6 +88,7 @@ export class FakeWorld {
       finalizers: this.finalizers,
       annotations: this.annotations,
       rawWorkflow: this.rollout.status?.workflow,
+      raw: this.rollout as unknown as Record<string, unknown>,
     };
   }
 
