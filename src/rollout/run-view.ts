@@ -19,11 +19,14 @@ export function isInMain(run: WorkflowState, definition: WorkflowDefinition | un
   return main.some((step) => !isFinished(run.steps[step.name]));
 }
 
-/** 1-based index of the first step not yet finished; the last step once all are; 0 for a run without steps. */
+/**
+ * 1-based index of the first step that did not succeed (the one running, or where an abort stopped the
+ * release); the last step once all succeeded; 0 for a run without steps.
+ */
 export function currentStepIndex(run: WorkflowState, definition: WorkflowDefinition | undefined): number {
   const n = stepCount(definition);
   for (let i = 1; i <= n; i++) {
-    if (!isFinished(run.steps[stepGroupName(i)])) return i;
+    if (run.steps[stepGroupName(i)]?.phase !== "Succeeded") return i;
   }
   return n;
 }

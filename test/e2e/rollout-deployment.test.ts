@@ -187,7 +187,7 @@ describe("failures and human actions", () => {
         const aborted = await waitForRollout(ns, NAME, "Aborted", (s) =>
           s.phase === "Aborted" && s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
         );
-        expect(aborted.status?.message).toContain("aborted by alice");
+        expect(aborted.status?.message).toContain("aborted at step 2/4");
         await podsSettled(ns, monitor, paused.status?.canaryRevision ?? "", 0);
         expect((await getDeployment(ns, NAME)).spec?.paused).toBe(true);
         expect(monitor.violations).toEqual([]);

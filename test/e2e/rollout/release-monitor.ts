@@ -1,5 +1,5 @@
 // Watches a release as it happens: every pod event and every Rollout status change. Checks the rolling
-// bounds on every pod event (total ≤ N + maxSurge, ready ≥ N − maxUnavailable) and records, per step of the
+// bounds on every pod event (pods ≤ N + maxSurge, ready ≥ N − maxUnavailable; terminating pods do not count) and records, per step of the
 // Rollout's status, the most canary pods seen — so a test can compare every step with `slipway plan`.
 import { Watch, type V1Pod } from "@kubernetes/client-node";
 import { GROUP, PLURAL_ROLLOUTS, VERSION } from "../../../src/api/names.ts";
@@ -92,9 +92,10 @@ export class ReleaseMonitor {
   #check(): void {
     if (!this.#armed) return;
     const { replicas, maxSurge, maxUnavailable } = this.#bounds;
-    const all = [...this.#pods.values()];
-    const total = all.length;
-    const ready = all.filter((p) => p.metadata?.deletionTimestamp === undefined && isPodReady(p)).length;
+    // Counted as Kubernetes counts surge and availability: pods that are not terminating.
+    const live = [...this.#pods.values()].filter((p) => p.metadata?.deletionTimestamp === undefined);
+    const total = live.length;
+    const ready = live.filter(isPodReady).length;
     const counts = this.counts();
     const revisions = [...counts.values()].filter((c) => c.total > 0).length;
     this.maxTotal = Math.max(this.maxTotal, total);
