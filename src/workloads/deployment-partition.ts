@@ -16,6 +16,10 @@ import {
   revisionNumber,
 } from "./deployment-common.ts";
 import {
+  deploymentBatchPrologue,
+  deploymentHoldPlan,
+  deploymentReleasePlan,
+  fullyRolledOut,
   loadDeployment,
   revisionStates,
   roleCounts,
@@ -27,7 +31,8 @@ import {
 } from "./deployment-view.ts";
 import type { IntOrPercent } from "./int-or-percent.ts";
 import { POD_TEMPLATE_HASH } from "./pod-template.ts";
-import { batchReadiness, earliest } from "./pods.ts";
+import { batchFrame } from "./batch.ts";
+import { earliest, NO_PODS } from "./pods.ts";
 import { planReplicaMoves, type ReplicaGroup, type ReplicaMove } from "./replica-moves.ts";
 import type { AdapterContext, BatchPlan, ObservedWorkload, Plan, WorkloadAdapter, Write } from "./types.ts";
 
@@ -139,43 +144,21 @@ function canaryKey(view: DeploymentView): ReplicaSetSide | "new-canary" {
 
 function planBatch(view: DeploymentView, target: number, failureThreshold: IntOrPercent): BatchPlan {
   const d = view.deployment;
-  const batch = Math.max(0, Math.min(target, view.replicas));
-  const canaryTally =
-    view.canary !== undefined && view.canary !== view.stable ? view.canary.tally : undefined;
-  const readiness = batchReadiness(
-    batch,
-    canaryTally?.pods ?? 0,
-    canaryTally?.available ?? 0,
+  const tally = view.canary !== undefined && view.canary !== view.stable ? view.canary.tally : NO_PODS;
+  const frame = batchFrame(
+    target,
+    view.replicas,
+    { updated: tally.pods, updatedReady: tally.available },
     failureThreshold,
   );
-  const progress = {
-    batch,
-    updated: canaryTally?.pods ?? 0,
-    updatedReady: canaryTally?.available ?? 0,
-    allowedFailures: readiness.allowedFailures,
-  };
-  const waiting = (blocked?: string): BatchPlan => ({
-    writes: [],
-    ready: false,
-    progress,
-    ...(blocked && { blocked }),
-  });
-  if (!view.original.ok) return waiting(view.problem);
-  const hold = holdWrites(d, view.original, true);
-  if (hold.length > 0) return { writes: hold, ready: false, progress };
-  // Until the controller has seen the hold it may still act on the old strategy: touch nothing.
-  if (!view.observed) return waiting();
-  if (view.canary !== undefined && view.canary === view.stable) {
-    return waiting(
-      `${describe(d)}: its template is the stable revision ${view.stableRevision}; nothing to release`,
-    );
-  }
+  const early = deploymentBatchPrologue(view, frame, true);
+  if (early !== undefined) return early;
   // Never three revisions at once: a superseded canary drains before the new one grows.
   const othersBusy = view.others.some(isActive);
-  const canaryTarget = othersBusy ? Math.min(view.canary?.desired ?? 0, batch) : batch;
+  const canaryTarget = othersBusy ? Math.min(view.canary?.desired ?? 0, frame.batch) : frame.batch;
   const stableTarget = view.replicas - canaryTarget;
   if (stableTarget > 0 && view.stable === undefined) {
-    return waiting(
+    return frame.wait(
       `${describe(d)}: the stable ReplicaSet (revision ${view.stableRevision ?? "unknown"}) no longer exists, so ` +
         `${stableTarget} pod(s) cannot stay on stable; promote the release or roll the Deployment back`,
     );
@@ -184,7 +167,8 @@ function planBatch(view: DeploymentView, target: number, failureThreshold: IntOr
   if (view.stable !== undefined) targets.set(view.stable, stableTarget);
   for (const other of view.others) targets.set(other, 0);
   const writes = moveWrites(view, targets);
-  return { writes, ready: writes.length === 0 && !othersBusy && readiness.ready, progress };
+  if (writes.length > 0) return frame.act(writes);
+  return { ...frame.act([]), ready: !othersBusy && frame.readyByPods };
 }
 
 function planAbort(view: DeploymentView): Plan {
@@ -208,29 +192,6 @@ function planAbort(view: DeploymentView): Plan {
   const writes = moveWrites(view, targets);
   const done = writes.length === 0 && !drained.some(isActive) && stable.desired === view.replicas;
   return { writes, done };
-}
-
-function releaseDone(view: DeploymentView): boolean {
-  const d = view.deployment;
-  const canary = view.canary;
-  if (d.spec?.paused === true || !view.observed || canary === undefined) return false;
-  const rest = [view.stable, ...view.others].filter((s) => s !== undefined && s !== canary);
-  return (
-    canary.desired === view.replicas &&
-    canary.tally.pods === view.replicas &&
-    canary.tally.available >= view.replicas &&
-    rest.every((s) => s!.tally.pods === 0)
-  );
-}
-
-function planRelease(view: DeploymentView): Plan {
-  const write = restoreWrite(
-    view.deployment,
-    view.original,
-    { annotations: false, label: false },
-    `release ${describe(view.deployment)}: original strategy, unpaused`,
-  );
-  return { writes: write ? [write] : [], done: write === undefined && releaseDone(view) };
 }
 
 function planCleanup(view: DeploymentView): Plan {
@@ -279,18 +240,11 @@ export function observeDeploymentPartition(
       recheckAt: earliest(view.nextAvailableAt),
       problem: view.problem,
     },
-    planHold: () => {
-      const writes = holdWrites(d, view.original, true);
-      return {
-        writes,
-        done: writes.length === 0 && view.original.ok,
-        ...(view.problem && { blocked: view.problem }),
-      };
-    },
+    planHold: () => deploymentHoldPlan(view, true),
     planBatch: (target, failureThreshold) => planBatch(view, target, failureThreshold),
     planAbort: () => planAbort(view),
-    planRelease: () => planRelease(view),
-    releaseDone: () => releaseDone(view),
+    planRelease: () => deploymentReleasePlan(view),
+    releaseDone: () => fullyRolledOut(view),
     planCleanup: () => planCleanup(view),
     planRestore: (options) => {
       const write = restoreWrite(

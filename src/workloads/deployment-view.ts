@@ -8,8 +8,11 @@ import {
   type DeploymentOriginal,
   type Parsed,
 } from "./annotations.ts";
+import type { BatchFrame } from "./batch.ts";
 import {
   findNewReplicaSet,
+  holdWrites,
+  restoreWrite,
   hashOf,
   isObserved,
   originalBounds,
@@ -22,7 +25,7 @@ import { resolveFenceposts, type RollingBounds } from "./int-or-percent.ts";
 import { podTemplateHash, replicaSetName } from "./pod-template.ts";
 import { addCounts, NO_PODS, podsByOwner, type PodTally } from "./pods.ts";
 import { labelSelectorString, type WorkloadIO } from "./io.ts";
-import type { ObjectRef, RevisionRole, RevisionState } from "./types.ts";
+import type { BatchPlan, ObjectRef, Plan, RevisionRole, RevisionState } from "./types.ts";
 
 export interface DeploymentObjects {
   readonly deployment: V1Deployment;
@@ -193,4 +196,59 @@ export async function loadDeployment(io: WorkloadIO, ref: ObjectRef): Promise<De
     io.list({ apiVersion: "v1", kind: "Pod", namespace: ref.namespace, labelSelector }),
   ]);
   return { deployment, replicaSets: replicaSets as V1ReplicaSet[], pods: pods as V1Pod[] };
+}
+
+/** The native rollout is over: unpaused, observed, every pod on the template's ReplicaSet and available. */
+export function fullyRolledOut(view: DeploymentView): boolean {
+  const canary = view.canary;
+  if (view.deployment.spec?.paused === true || !view.observed || canary === undefined) return false;
+  const rest = [view.stable, ...view.others].filter(
+    (s): s is ReplicaSetSide => s !== undefined && s !== canary,
+  );
+  return (
+    canary.desired === view.replicas &&
+    canary.tally.pods === view.replicas &&
+    canary.tally.available >= view.replicas &&
+    rest.every((s) => s.tally.pods === 0)
+  );
+}
+
+/**
+ * What both Deployment styles check before moving pods: a readable original, the hold in place and observed by
+ * the Deployment controller (until then it may still act on the old spec), and a release to make at all.
+ */
+export function deploymentBatchPrologue(
+  view: DeploymentView,
+  frame: BatchFrame,
+  recreate: boolean,
+): BatchPlan | undefined {
+  const d = view.deployment;
+  if (!view.original.ok) return frame.wait(view.problem);
+  const hold = holdWrites(d, view.original, recreate);
+  if (hold.length > 0) return frame.act(hold);
+  if (!view.observed) return frame.wait();
+  if (view.canary !== undefined && view.canary === view.stable) {
+    const name = `Deployment ${d.metadata?.namespace}/${d.metadata?.name}`;
+    return frame.wait(
+      `${name}: its template is the stable revision ${view.stableRevision}; nothing to release`,
+    );
+  }
+  return undefined;
+}
+
+export function deploymentHoldPlan(view: DeploymentView, recreate: boolean): Plan {
+  const writes = holdWrites(view.deployment, view.original, recreate);
+  return {
+    writes,
+    done: writes.length === 0 && view.original.ok,
+    ...(view.problem && { blocked: view.problem }),
+  };
+}
+
+/** Release: original strategy and progress deadline back, unpaused; done once the native rollout is over. */
+export function deploymentReleasePlan(view: DeploymentView): Plan {
+  const d = view.deployment;
+  const reason = `release Deployment ${d.metadata?.namespace}/${d.metadata?.name}: original strategy, unpaused`;
+  const write = restoreWrite(d, view.original, { annotations: false, label: false }, reason);
+  return { writes: write ? [write] : [], done: write === undefined && fullyRolledOut(view) };
 }

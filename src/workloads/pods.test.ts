@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { batchReadiness, countPods, isPodActive, isPodAvailable, podsByOwner } from "./pods.ts";
+import { batchFrame } from "./batch.ts";
+import { countPods, isPodActive, isPodAvailable, podsByOwner } from "./pods.ts";
 import { at, pod, T0 } from "./testing/fixtures.ts";
 
 const owner = { kind: "ReplicaSet", name: "web-abc", uid: "uid-rs" };
@@ -51,7 +52,7 @@ describe("pod readiness from real pod status", () => {
   });
 });
 
-describe("batchReadiness (SPEC §5.3)", () => {
+describe("batch readiness (SPEC §5.3)", () => {
   const cases: [number, number, number, number | string, boolean][] = [
     [3, 3, 3, 0, true],
     [3, 3, 2, 0, false],
@@ -63,7 +64,7 @@ describe("batchReadiness (SPEC §5.3)", () => {
   ];
   for (const [batch, updated, updatedReady, threshold, ready] of cases) {
     it(`batch ${batch}, updated ${updated}, ready ${updatedReady}, threshold ${threshold} → ${ready}`, () => {
-      expect(batchReadiness(batch, updated, updatedReady, threshold).ready).toBe(ready);
+      expect(batchFrame(batch, 10, { updated, updatedReady }, threshold).readyByPods).toBe(ready);
     });
   }
 });

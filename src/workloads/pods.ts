@@ -2,7 +2,6 @@
 // controller.FilterActivePods), and the batch readiness rule of SPEC §5.3.
 
 import type { V1Pod } from "@kubernetes/client-node";
-import { allowedFailures, type IntOrPercent } from "./int-or-percent.ts";
 import type { KubeObject, PodCounts } from "./types.ts";
 
 export const NO_PODS: PodCounts = { pods: 0, ready: 0, available: 0 };
@@ -100,20 +99,4 @@ export function podsByOwner(pods: readonly V1Pod[]): ReadonlyMap<string, readonl
     map.set(uid, list);
   }
   return map;
-}
-
-export interface BatchReadiness {
-  readonly ready: boolean;
-  readonly allowedFailures: number;
-}
-
-/** SPEC §5.3: updated ≥ batch and updatedReady + allowed failures ≥ batch. */
-export function batchReadiness(
-  batch: number,
-  updated: number,
-  updatedReady: number,
-  failureThreshold: IntOrPercent,
-): BatchReadiness {
-  const allowed = allowedFailures(failureThreshold, batch);
-  return { ready: updated >= batch && updatedReady + allowed >= batch, allowedFailures: allowed };
 }

@@ -2,6 +2,7 @@
 // objects; the only I/O is `load` (reads through WorkloadIO) and applying the returned writes (io.ts).
 
 import type { V1ObjectMeta, V1OwnerReference } from "@kubernetes/client-node";
+import type { DeploymentOriginal, StatefulSetOriginal } from "./annotations.ts";
 import type { IntOrPercent } from "./int-or-percent.ts";
 import type { WorkloadIO } from "./io.ts";
 
@@ -86,8 +87,8 @@ export interface WorkloadSnapshot {
   readonly rolledBack: boolean;
   /** The native rollout is held back (paused/Recreate, or partition), as SPEC §4.1 describes. */
   readonly held: boolean;
-  /** Parsed `rollouts.slipway.dev/original`; undefined when absent. */
-  readonly original: unknown;
+  /** Parsed `rollouts.slipway.dev/original`; undefined when absent or unreadable (see `problem`). */
+  readonly original: DeploymentOriginal | StatefulSetOriginal | undefined;
   /** The workload's controller has observed the latest spec (status.observedGeneration ≥ generation). */
   readonly observed: boolean;
   readonly stable: PodCounts;
