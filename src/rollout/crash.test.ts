@@ -87,5 +87,5 @@ describe("a controller killed at random points", () => {
       ),
       { numRuns: 60, seed: 20240501 },
     );
-  });
+  }, 120_000);
 });

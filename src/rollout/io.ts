@@ -3,7 +3,7 @@
 import type { Rollout } from "../api/rollout.ts";
 import type { RolloutStatus } from "../api/rollout-status.ts";
 import type { RolloutEvent } from "./events.ts";
-import type { ApplyWrites, WorkloadPort } from "./workload-port.ts";
+import type { ApplyWrites, ObservedTarget } from "./workload-port.ts";
 
 export type WriteOutcome = "ok" | "conflict" | "gone";
 
@@ -29,7 +29,7 @@ export interface RolloutObject {
 
 export interface ReconcileIO {
   /** The workload and its planners, observed now; undefined when it does not exist; a problem when no adapter fits. */
-  loadWorkload(rollout: RolloutObject): Promise<WorkloadPort | undefined | { readonly problem: string }>;
+  loadWorkload(rollout: RolloutObject): Promise<ObservedTarget | undefined | { readonly problem: string }>;
   /** Writes on the workload side (ReplicaSets, partitions, the canary Deployment, annotations). */
   readonly apply: ApplyWrites;
   /** Puts `managed-by` on the workload; "ok" also when it is there already. */

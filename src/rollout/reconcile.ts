@@ -18,11 +18,11 @@ import type { ReconcileIO, RolloutObject } from "./io.ts";
 import { activeRecord, isRunActive, outcomeOf, parseRecord, type ReleaseRecord } from "./record.ts";
 import { definitionFor, endRun, newRecord, repin } from "./run-control.ts";
 import { isInMainByState, stepCount } from "./run-view.ts";
-import { decideSituation, type Situation } from "./situation.ts";
+import { decideSituation, holdsRelease, withKnownRevision, type Situation } from "./situation.ts";
 import { computeStatus, type Standing } from "./status.ts";
 import { registryFor, registryForValidation } from "./steps/registry.ts";
 import { statusChanged } from "./status-diff.ts";
-import type { WorkloadPort } from "./workload-port.ts";
+import type { ObservedTarget } from "./workload-port.ts";
 
 export interface ReconcileResult {
   /** Reconcile again after this many ms (timers: pauses, deadlines, minReadySeconds). */
@@ -100,14 +100,15 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   const labelled = await io.labelWorkload(obj);
   if (labelled === "conflict") return { conflict: true };
 
-  const situation = decideSituation(workload.snapshot, pass.record, pass.record ? isInMainByState(pass.record.run) : false);
+  const situation = decideSituation(workload, pass.record, pass.record ? isInMainByState(pass.record.run) : false);
   applySituation(pass, situation);
+  pass.record = withKnownRevision(workload, pass.record);
   const definition = pass.record === undefined ? undefined : definitionFor(pass.record.kind, spec);
   if (pass.record !== undefined && definition !== undefined) pass.record = repin(pass.record, definition);
 
   let consumed: readonly string[] = [];
   if (hasActions(obj.annotations)) {
-    const held = situation.kind !== "wait" && pass.record !== undefined && workload.snapshot.canaryRevision === pass.record.canaryRevision;
+    const held = situation.kind !== "wait" && holdsRelease(workload, pass.record);
     const acted = applyActions(pass.record, { annotations: obj.annotations, definition, now, releaseStillHeld: held });
     pass.record = acted.record;
     pass.events.push(...acted.events);
@@ -153,7 +154,7 @@ function applySituation(pass: Pass, situation: Situation): void {
   }
 }
 
-function standingOf(situation: Situation, workload: WorkloadPort): Standing {
+function standingOf(situation: Situation, workload: ObservedTarget): Standing {
   if (situation.kind === "wait") return { kind: "waiting", message: situation.message };
   const native = !workload.snapshot.inRelease && !workload.snapshot.rolledBack && !workload.releaseDone();
   return { kind: "attached", nativeRolloutInProgress: native };
@@ -163,7 +164,7 @@ function standingOf(situation: Situation, workload: WorkloadPort): Standing {
 async function persist(
   pass: Pass,
   standing: Standing,
-  workload: WorkloadPort | undefined,
+  workload: ObservedTarget | undefined,
   deadlineAt: number | undefined,
   consumed: readonly string[] = [],
 ): Promise<ReconcileResult> {
@@ -177,7 +178,7 @@ async function persist(
     // status never shows a moment of "Healthy" in between.
     const ended = pass.record;
     if (ended !== undefined && !isRunActive(ended) && (ended.end?.outcome === "Superseded" || ended.end?.outcome === "RolledBack")) {
-      const next = decideSituation(workload.snapshot, ended, false);
+      const next = decideSituation(workload, ended, false);
       if (next.kind === "start") {
         applySituation(pass, next);
         wakeAt = await tickActive(pass, workload);
@@ -216,7 +217,7 @@ async function persist(
 }
 
 /** One engine tick of the active run, unless spec.paused or a failure pause freezes it. */
-async function tickActive(pass: Pass, workload: WorkloadPort): Promise<number | undefined> {
+async function tickActive(pass: Pass, workload: ObservedTarget): Promise<number | undefined> {
   const record = activeRecord(pass.record);
   if (record === undefined) return undefined;
   const { spec, now, io } = pass;

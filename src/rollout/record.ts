@@ -35,6 +35,8 @@ export interface ReleaseRecord {
   readonly stableRevision: string;
   /** The revision this run moves the workload to (for a rollback: the stable one). */
   readonly canaryRevision: string;
+  /** Identity of the release (the canary template hash); older records fall back to canaryRevision. */
+  readonly releaseKey?: string;
   /** Rollback only: the canary revision being rolled back. */
   readonly rolledBackRevision?: string;
   /** Hash of the compiled definition the run follows; a different one means the spec changed mid-release. */
@@ -58,6 +60,7 @@ const recordSchema = z.strictObject({
   kind: z.enum(["release", "rollback"]),
   stableRevision: z.string(),
   canaryRevision: z.string(),
+  releaseKey: z.string().optional(),
   rolledBackRevision: z.string().optional(),
   definitionHash: z.string(),
   run: workflowStateSchema,

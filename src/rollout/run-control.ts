@@ -22,12 +22,13 @@ export function newRecord(
   now: number,
   rolledBackRevision: string | undefined,
 ): ReleaseRecord {
-  const runId = `${wanted.kind}-${wanted.canaryRevision}-${now.toString(36)}`;
+  const runId = `${wanted.kind}-${wanted.key.slice(0, 16)}-${now.toString(36)}`;
   return {
     version: RECORD_VERSION,
     kind: wanted.kind,
     stableRevision: wanted.stableRevision,
     canaryRevision: wanted.canaryRevision,
+    releaseKey: wanted.key,
     ...(rolledBackRevision === undefined ? {} : { rolledBackRevision }),
     definitionHash: hashOf(definition),
     run: startRun(definition, runId, now),

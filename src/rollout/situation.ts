@@ -3,13 +3,15 @@
 // give the same answer, so a restarted controller takes the same decision.
 import type { RunKind } from "./compile.ts";
 import { isRunActive, type ReleaseRecord } from "./record.ts";
-import type { WorkloadSnapshot } from "./workload-port.ts";
+import type { ObservedTarget } from "./workload-port.ts";
 
 /** The release the workload asks for right now. */
 export interface WantedRelease {
   readonly kind: RunKind;
+  /** Identity of the release (see ObservedTarget.releaseKey). */
+  readonly key: string;
   readonly stableRevision: string;
-  /** Revision the workload moves to (for a rollback: the stable one). */
+  /** Revision the workload moves to (for a rollback: the stable one); "" while not known yet. */
   readonly canaryRevision: string;
 }
 
@@ -29,36 +31,57 @@ export type Situation =
       readonly force: boolean;
     };
 
-export function wantedRelease(snapshot: WorkloadSnapshot): WantedRelease | undefined | { problem: string } {
+export function wantedRelease(target: ObservedTarget): WantedRelease | undefined | { problem: string } {
+  const { snapshot } = target;
   if (snapshot.rolledBack) {
     const stable = snapshot.stableRevision ?? snapshot.canaryRevision;
     if (stable === undefined) return { problem: "the workload was rolled back but its stable revision is unknown" };
-    return { kind: "rollback", stableRevision: stable, canaryRevision: stable };
+    return { kind: "rollback", key: target.releaseKey ?? stable, stableRevision: stable, canaryRevision: stable };
   }
   if (!snapshot.inRelease) return undefined;
-  if (snapshot.canaryRevision === undefined) {
-    return { problem: "a release is held but the canary revision is not known yet" };
-  }
-  return { kind: "release", stableRevision: snapshot.stableRevision ?? "", canaryRevision: snapshot.canaryRevision };
+  const key = target.releaseKey ?? snapshot.canaryRevision;
+  if (key === undefined) return { problem: "a release is held but neither its release annotation nor its canary revision can be read yet" };
+  return { kind: "release", key, stableRevision: snapshot.stableRevision ?? "", canaryRevision: snapshot.canaryRevision ?? "" };
+}
+
+export function releaseKeyOf(record: ReleaseRecord): string {
+  return record.releaseKey ?? record.canaryRevision;
 }
 
 function sameRelease(record: ReleaseRecord, wanted: WantedRelease): boolean {
-  return record.kind === wanted.kind && record.canaryRevision === wanted.canaryRevision;
+  return record.kind === wanted.kind && releaseKeyOf(record) === wanted.key;
+}
+
+/** The workload still holds the release the record describes (a retry needs it). */
+export function holdsRelease(target: ObservedTarget, record: ReleaseRecord | undefined): boolean {
+  const wanted = wantedRelease(target);
+  return record !== undefined && wanted !== undefined && !("problem" in wanted) && sameRelease(record, wanted);
+}
+
+/**
+ * A canary revision becomes known only once the canary objects exist (canary-deployment style): copy it
+ * into the record of the same release, for status and for approvals bound to a revision.
+ */
+export function withKnownRevision(target: ObservedTarget, record: ReleaseRecord | undefined): ReleaseRecord | undefined {
+  const revision = target.snapshot.canaryRevision;
+  if (record?.kind !== "release" || revision === undefined || record.canaryRevision === revision) return record;
+  return holdsRelease(target, record) ? { ...record, canaryRevision: revision } : record;
 }
 
 /**
  * @param inMain the current run is still in its main steps (not yet finishing or aborting).
  */
 export function decideSituation(
-  snapshot: WorkloadSnapshot,
+  target: ObservedTarget,
   record: ReleaseRecord | undefined,
   inMain: boolean,
 ): Situation {
+  const { snapshot } = target;
   if (snapshot.problem !== undefined) return { kind: "wait", message: snapshot.problem };
   if (!snapshot.observed) {
     return { kind: "wait", message: "waiting for the workload's controller to observe its latest spec" };
   }
-  const wanted = wantedRelease(snapshot);
+  const wanted = wantedRelease(target);
   if (wanted !== undefined && "problem" in wanted) return { kind: "wait", message: wanted.problem };
 
   if (record !== undefined && isRunActive(record)) {
@@ -85,7 +108,7 @@ export function decideSituation(
     return {
       kind: "end",
       outcome: "Superseded",
-      reason: `superseded by revision ${wanted.canaryRevision}`,
+      reason: `superseded by a newer template${wanted.canaryRevision === "" ? "" : ` (revision ${wanted.canaryRevision})`}`,
       // Mid-release: the abort path drops the previous canary's pods before the new release starts.
       force: !inMain || record.kind === "rollback",
     };

@@ -1,7 +1,8 @@
 // ReconcileIO backed by the API server: workload reads from the informer caches, writes with preconditions,
 // Rollout status by PUT with the resourceVersion it was computed from, Events through the recorder.
 import { withDefaults } from "../../api/defaults.ts";
-import { API_VERSION, KIND_ROLLOUT, LABEL_MANAGED_BY } from "../../api/names.ts";
+import { parseReleaseAnnotation } from "../../api/held-workload.ts";
+import { ANNOTATION_RELEASE, API_VERSION, KIND_ROLLOUT, LABEL_MANAGED_BY } from "../../api/names.ts";
 import type { RolloutStatus } from "../../api/rollout-status.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { isConflict, isNotFound } from "../../kube/errors.ts";
@@ -58,7 +59,12 @@ export function kubeReconcileIO(o: KubeReconcileIOOptions): ReconcileIO {
         controller: true,
         blockOwnerDeletion: true,
       };
-      return adapter.load(o.workloads, workloadRef(obj), { now: o.now(), owner });
+      const ref = workloadRef(obj);
+      const observed = await adapter.load(o.workloads, ref, { now: o.now(), owner });
+      if (observed === undefined) return undefined;
+      const object = await o.workloads.get(ref);
+      const release = parseReleaseAnnotation(object?.metadata?.annotations?.[ANNOTATION_RELEASE]);
+      return { ...observed, releaseKey: release?.canaryTemplateHash };
     },
     async apply(writes) {
       const result = await applyWrites(o.workloads, writes);

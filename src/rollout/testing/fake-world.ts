@@ -7,7 +7,7 @@ import type { RolloutStatus } from "../../api/rollout-status.ts";
 import type { Write } from "../../workloads/types.ts";
 import type { RolloutEvent } from "../events.ts";
 import type { ReconcileIO, RolloutObject, RolloutWrite } from "../io.ts";
-import type { WorkloadPort, WorkloadSnapshot } from "../workload-port.ts";
+import type { ObservedTarget, WorkloadSnapshot } from "../workload-port.ts";
 
 export interface FakeWorkload {
   replicas: number;
@@ -154,7 +154,7 @@ export class FakeWorld {
     };
   }
 
-  port(): WorkloadPort {
+  port(): ObservedTarget {
     const w = this.workload;
     const snapshot = this.snapshot();
     const write = (op: FakeOp, reason: string): Write => ({
@@ -168,6 +168,7 @@ export class FakeWorld {
     const releaseDone = () => !w.held && this.podsOf(w.template) === w.replicas && (w.ready.get(w.template) ?? 0) === w.replicas;
     return {
       snapshot,
+      releaseKey: w.inRelease ? `template-${w.template}` : undefined,
       planHold: () => ({ writes: [], done: true }),
       planBatch: (target) => {
         const writes: Write[] = [];
