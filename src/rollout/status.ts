@@ -3,7 +3,6 @@
 // writes status only when something really changed.
 import type { EffectiveRolloutSpec } from "../api/defaults.ts";
 import type {
-  Condition,
   HistoryEntry,
   RolloutPhase,
   RolloutStatus,

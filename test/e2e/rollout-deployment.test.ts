@@ -10,8 +10,7 @@ import {
   LABEL_MANAGED_BY,
   LABEL_TEST_BEHAVIOR,
 } from "../../src/api/names.ts";
-import { BEHAVIOR_NEVER_READY, applyYaml, clients, done, notYet, waitFor, withNamespace } from "./lib/index.ts";
-import { deployment } from "./lib/manifests.ts";
+import { BEHAVIOR_NEVER_READY, clients, done, notYet, waitFor, withNamespace } from "./lib/index.ts";
 import { startController, tail, type SlipwayProcess } from "./rollout/controller-process.ts";
 import {
   annotate,
@@ -19,21 +18,17 @@ import {
   deleteWebhookConfigurations,
   getDeployment,
   getRollout,
-  grantRolloutOperator,
   installCrds,
   patchRollout,
-  rolloutManifest,
   setTemplate,
   waitForRollout,
   type RolloutShape,
 } from "./rollout/fixtures.ts";
-import { slipwayPlan } from "./rollout/plan.ts";
-import { ReleaseMonitor } from "./rollout/release-monitor.ts";
+import type { ReleaseMonitor } from "./rollout/release-monitor.ts";
+import { attach, NAME, PARTITION_DEPLOYMENT, podsSettled as settled } from "./rollout/scenario.ts";
+import { standardRelease } from "./rollout/standard-release.ts";
 
-const N = 10;
-// The Deployment's own strategy: 25% / 25% of 10 → maxSurge 3, maxUnavailable 2.
-const BOUNDS = { replicas: N, maxSurge: 3, maxUnavailable: 2 };
-const NAME = "web";
+const N = PARTITION_DEPLOYMENT.replicas;
 
 let controller: SlipwayProcess;
 
@@ -47,92 +42,21 @@ afterAll(async () => {
   await deleteWebhookConfigurations();
 });
 
-/** A namespace with the Deployment up and a Rollout attached, and alice allowed to operate Rollouts. */
-async function attached(ns: string, shape: RolloutShape = {}) {
-  await grantRolloutOperator(ns, "alice");
-  await applyYaml([deployment({ name: NAME, namespace: ns, replicas: N, image: "example/web:v1" })]);
-  await waitFor(`Deployment ${ns}/${NAME} available`, async () => {
-    const d = await getDeployment(ns, NAME);
-    return d.status?.availableReplicas === N && d.status.updatedReplicas === N ? done(d) : notYet(d.status);
-  });
-  const rollout = rolloutManifest(ns, NAME, shape);
-  await applyYaml([rollout]);
-  await waitForRollout(ns, NAME, "attached and Healthy", (s) =>
-    s.phase === "Healthy" && s.conditions?.some((c) => c.type === "WorkloadAttached" && c.status === "True") === true,
-  );
-  const monitor = new ReleaseMonitor(ns, NAME, BOUNDS);
-  await monitor.start();
-  return { rollout, monitor };
-}
+const attached = (ns: string, shape: RolloutShape = {}) => attach(ns, PARTITION_DEPLOYMENT, shape);
 
 const onFailure = (ns: string) => `\n${tail(controller)}\nnamespace ${ns}`;
 
-/** Pods per revision settled at exactly these counts (all ready, none terminating). */
-async function podsSettled(ns: string, monitor: ReleaseMonitor, canary: string, canaryCount: number) {
-  await waitFor(`${canaryCount} ready canary pod(s) and ${N - canaryCount} stable`, () => {
-    const counts = monitor.counts();
-    const c = counts.get(canary);
-    const total = [...counts.values()].reduce((sum, x) => sum + x.total, 0);
-    const ready = [...counts.values()].reduce((sum, x) => sum + x.ready, 0);
-    return (c?.total ?? 0) === canaryCount && (c?.ready ?? 0) === canaryCount && total === N && ready === N
-      ? done(undefined)
-      : notYet(Object.fromEntries(counts));
-  });
-}
+/** Pods settled: `canaryCount` ready canary pods, the rest of the N on stable. */
+const podsSettled = (_ns: string, monitor: ReleaseMonitor, canary: string, canaryCount: number) =>
+  settled(monitor, canary, canaryCount, N - canaryCount);
 
 describe("a 10-replica Deployment released in steps 1 / 30% pause{} / 60% pause{5s} / 100%", () => {
   it("moves exactly the pods `slipway plan` predicts within the rolling bounds, waits for alice's approval, proceeds after the timed pause and ends Healthy with the Deployment handed back", async () => {
     await withNamespace(async (ns) => {
-      const { rollout, monitor } = await attached(ns);
       try {
-        const plan = await slipwayPlan(rollout, N);
-        expect(plan.map((p) => p.canaryReplicas)).toEqual([1, 3, 6, 10]);
-        const original = (await getDeployment(ns, NAME)).spec?.strategy;
-
-        await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-        const atApproval = await waitForRollout(ns, NAME, "waiting for approval at step 2", (s) =>
-          s.currentStepIndex === 2 && s.currentStepState === "Paused",
-        );
-        const canary = atApproval.status?.canaryRevision ?? "";
-        await podsSettled(ns, monitor, canary, plan[1]!.canaryReplicas);
-        expect(atApproval.status?.phase).toBe("Progressing");
-        expect(atApproval.status?.message).toContain("waiting for approval");
-
-        await annotate(ns, NAME, ANNOTATION_APPROVE, "2", "alice");
-        const timed = await waitForRollout(ns, NAME, "timed pause at step 3", (s) =>
-          s.currentStepIndex === 3 && s.currentStepState === "Paused",
-        );
-        const pauseSeen = Date.now();
-        expect(timed.status?.steps?.[1]?.approvedBy).toBe("alice");
-        await podsSettled(ns, monitor, canary, plan[2]!.canaryReplicas);
-
-        const healthy = await waitForRollout(ns, NAME, "Healthy after the release", (s) => s.phase === "Healthy");
-        const step3 = healthy.status?.steps?.[2];
-        const step4 = healthy.status?.steps?.[3];
-        // The timed pause ran its 5 s on its own (no approval) and no longer than needed.
-        const paused = Date.parse(step4?.startedAt ?? "") - Date.parse(step3?.startedAt ?? "");
-        expect(paused).toBeGreaterThanOrEqual(5_000);
-        expect(Date.now() - pauseSeen).toBeLessThan(60_000);
-        const s = healthy.status!;
-        expect(s.conditions?.find((c) => c.type === "Succeeded")?.status).toBe("True");
-        expect(s.history?.map((h) => [h.revision, h.outcome])).toEqual([[canary, "Succeeded"]]);
-        expect(healthy.metadata.annotations?.[ANNOTATION_APPROVE]).toBeUndefined();
-
-        await podsSettled(ns, monitor, canary, N);
-        const d = await getDeployment(ns, NAME);
-        expect(d.spec?.paused ?? false).toBe(false);
-        expect(d.spec?.strategy).toEqual(original);
-        expect(d.metadata?.annotations?.[ANNOTATION_RELEASE]).toBeUndefined();
-        expect(d.metadata?.annotations?.[ANNOTATION_ORIGINAL]).toBeUndefined();
-        expect(d.metadata?.labels?.[LABEL_MANAGED_BY]).toBe(NAME);
-
-        expect(monitor.violations).toEqual([]);
-        expect(monitor.maxRevisionsAtOnce).toBe(2);
-        for (const p of plan) expect(monitor.maxCanaryByStep.get(p.step), `step ${p.step}`).toBe(p.canaryReplicas);
+        await standardRelease(ns, PARTITION_DEPLOYMENT);
       } catch (err) {
         throw new Error(`${(err as Error).message}${onFailure(ns)}`, { cause: err });
-      } finally {
-        monitor.stop();
       }
     });
   }, 180_000);
