@@ -20,6 +20,7 @@ import {
   type KubeObject,
   type ResourceRef,
 } from "../kube/resources.ts";
+import { patchStatus } from "../kube/patch.ts";
 import { runWorkers } from "../kube/worker.ts";
 import { WorkQueue } from "../kube/workqueue.ts";
 import type { RolloutObject } from "./io.ts";
@@ -80,7 +81,10 @@ export class RolloutController {
     this.#caches.set(kindKey("apps/v1", "Deployment"), informer(DEPLOYMENTS, "deployments"));
     this.#caches.set(kindKey("apps/v1", "ReplicaSet"), informer(REPLICASETS, "replicasets"));
     this.#caches.set(kindKey("apps/v1", "StatefulSet"), informer(STATEFULSETS, "statefulsets"));
-    this.#caches.set(kindKey("apps/v1", "ControllerRevision"), informer(CONTROLLER_REVISIONS, "controllerrevisions"));
+    this.#caches.set(
+      kindKey("apps/v1", "ControllerRevision"),
+      informer(CONTROLLER_REVISIONS, "controllerrevisions"),
+    );
     this.#caches.set(kindKey("v1", "Pod"), informer(PODS, "pods"));
     this.#wire();
   }
@@ -109,7 +113,10 @@ export class RolloutController {
   /** A workload changed: wake the Rollouts that name it (and the owner of a canary Deployment). */
   #workloadChanged(obj: KubeObject, kind: string): void {
     const namespace = obj.metadata?.namespace ?? "";
-    for (const r of this.#rollouts.store.byIndex(WORKLOAD_INDEX, `${namespace}/${kind}/${obj.metadata?.name ?? ""}`)) {
+    for (const r of this.#rollouts.store.byIndex(
+      WORKLOAD_INDEX,
+      `${namespace}/${kind}/${obj.metadata?.name ?? ""}`,
+    )) {
       this.#queue.add(objectKey(r));
     }
     const owner = controllerOf(obj);
@@ -150,7 +157,10 @@ export class RolloutController {
       reconcile: (key) => this.#reconcile(key),
       onError: (key, err) => {
         const { namespace, name } = splitKey(key);
-        this.#log.error({ rollout: name, namespace, err: err instanceof Error ? err.message : String(err) }, "reconcile failed");
+        this.#log.error(
+          { rollout: name, namespace, err: err instanceof Error ? err.message : String(err) },
+          "reconcile failed",
+        );
       },
     });
   }
@@ -170,16 +180,32 @@ export class RolloutController {
     return cached;
   }
 
+  async #reportInvalid(raw: KubeObject, problems: string): Promise<void> {
+    const status = invalidStatus(problems);
+    const current = (raw as { status?: Record<string, unknown> }).status;
+    if (current?.["phase"] === status["phase"] && current?.["message"] === status["message"]) return;
+    const metadata = raw.metadata ?? {};
+    await patchStatus(
+      this.#o.client,
+      { resource: ROLLOUTS, name: metadata.name ?? "", namespace: metadata.namespace ?? "" },
+      status,
+      metadata.resourceVersion ?? "",
+    ).catch((err: unknown) =>
+      this.#log.warn({ err: String(err) }, "could not report the invalid Rollout in its status"),
+    );
+  }
+
   async #reconcile(key: string): Promise<{ requeueAfterMs?: number; requeue?: boolean } | undefined> {
     const raw = this.#current(key);
     if (raw === undefined) return undefined;
     const { namespace, name } = splitKey(key);
     const started = performance.now();
-    const log = this.#log.child({ rollout: name, namespace });
+    const log = this.#log.child({ component: "controller", rollout: name, namespace });
     const parsed = parseRollout(raw);
     if (!parsed.ok) {
       const problems = parsed.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
       log.warn({ problems }, "the Rollout is invalid; fix it (kubectl slipway lint shows the same problems)");
+      await this.#reportInvalid(raw, problems);
       this.#metrics.reconciled("error", started);
       return undefined;
     }
@@ -202,10 +228,17 @@ export class RolloutController {
       rawWorkflow: (raw as { status?: { workflow?: unknown } }).status?.workflow,
       raw: raw as unknown as Record<string, unknown>,
     };
-    const result = await createReconciler(io).reconcile(obj, Date.now());
+    let result;
+    try {
+      result = await createReconciler(io).reconcile(obj, Date.now());
+    } catch (err) {
+      this.#metrics.reconciled("error", started);
+      throw err;
+    }
     const fields = { revision: result.revision, step: result.step, phase: result.phase };
     this.#metrics.reconciled(result.conflict === true ? "requeue" : "success", started);
-    if (result.phase !== undefined) this.#metrics.rollout(namespace ?? "", name, result.phase, result.step ?? 0);
+    if (result.phase !== undefined)
+      this.#metrics.rollout(namespace ?? "", name, result.phase, result.step ?? 0);
     for (const ended of result.ended ?? []) this.#metrics.released(ended.outcome, ended.seconds);
     for (const event of result.events ?? []) {
       const line = { ...fields, reason: event.reason, type: event.type };
@@ -217,8 +250,18 @@ export class RolloutController {
       return { requeue: true };
     }
     log.debug({ ...fields, requeueAfterMs: result.requeueAfterMs }, "reconciled");
-    return result.requeueAfterMs === undefined ? undefined : { requeueAfterMs: Math.max(1, result.requeueAfterMs) };
+    return result.requeueAfterMs === undefined
+      ? undefined
+      : { requeueAfterMs: Math.max(1, result.requeueAfterMs) };
   }
+}
+
+/** Status for a Rollout the controller cannot parse (admission normally refuses it; a CRD change may not). */
+function invalidStatus(problems: string): Record<string, unknown> {
+  return {
+    phase: "Initializing",
+    message: `the Rollout is invalid and is not acted on: ${problems}`.slice(0, 1024),
+  };
 }
 
 function workloadIndex(obj: KubeObject): readonly string[] {

@@ -11,7 +11,10 @@ import type { Rollout } from "../api/rollout.ts";
 import { Driver } from "./testing/driver.ts";
 import { FakeWorld } from "./testing/fake-world.ts";
 
-function rollout(extra: Partial<Rollout["spec"]["strategy"]["canary"]> = {}, spec: Partial<Rollout["spec"]> = {}): Rollout {
+function rollout(
+  extra: Partial<Rollout["spec"]["strategy"]["canary"]> = {},
+  spec: Partial<Rollout["spec"]> = {},
+): Rollout {
   return {
     apiVersion: "rollouts.slipway.dev/v1alpha1",
     kind: "Rollout",
@@ -20,7 +23,12 @@ function rollout(extra: Partial<Rollout["spec"]["strategy"]["canary"]> = {}, spe
       workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
       strategy: {
         canary: {
-          steps: [{ replicas: 1 }, { replicas: "30%", pause: {} }, { replicas: "60%", pause: { duration: "5s" } }, { replicas: "100%" }],
+          steps: [
+            { replicas: 1 },
+            { replicas: "30%", pause: {} },
+            { replicas: "60%", pause: { duration: "5s" } },
+            { replicas: "100%" },
+          ],
           progressDeadlineSeconds: 60,
           ...extra,
         },
@@ -84,7 +92,15 @@ describe("a release through steps 1 / 30% pause{} / 60% pause{5s} / 100%", () =>
     expect(d.world.status?.currentStepIndex).toBe(0);
     expect(d.world.maxRevisionsAtOnce).toBe(2);
     const reasons = d.world.events.map((e) => e.reason);
-    for (const r of ["ReleaseStarted", "StepStarted", "BatchReady", "Paused", "Approved", "Finalizing", "ReleaseSucceeded"]) {
+    for (const r of [
+      "ReleaseStarted",
+      "StepStarted",
+      "BatchReady",
+      "Paused",
+      "Approved",
+      "Finalizing",
+      "ReleaseSucceeded",
+    ]) {
       expect(reasons).toContain(r);
     }
   });

@@ -73,7 +73,8 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   };
   if (!parsed.ok) pass.events.push({ type: "Warning", reason: "StateDiscarded", message: parsed.problem });
 
-  if (obj.deletionTimestamp !== undefined || spec.disabled) return detachPass(pass, obj.deletionTimestamp !== undefined);
+  if (obj.deletionTimestamp !== undefined || spec.disabled)
+    return detachPass(pass, obj.deletionTimestamp !== undefined);
 
   if (!obj.finalizers.includes(FINALIZER_CLEANUP)) {
     const written = await io.patchMetadata(obj, { finalizers: [...obj.finalizers, FINALIZER_CLEANUP] });
@@ -85,7 +86,11 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   const deadline = checkProgressDeadline(pass.record, spec, now);
   pass.record = deadline.record;
   if (deadline.exceeded !== undefined) {
-    pass.events.push({ type: "Warning", reason: "ProgressDeadlineExceeded", message: deadline.exceeded.reason });
+    pass.events.push({
+      type: "Warning",
+      reason: "ProgressDeadlineExceeded",
+      message: deadline.exceeded.reason,
+    });
   }
 
   const workload = await io.loadWorkload(obj);
@@ -100,7 +105,11 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   const labelled = await io.labelWorkload(obj);
   if (labelled === "conflict") return { conflict: true };
 
-  const situation = decideSituation(workload, pass.record, pass.record ? isInMainByState(pass.record.run) : false);
+  const situation = decideSituation(
+    workload,
+    pass.record,
+    pass.record ? isInMainByState(pass.record.run) : false,
+  );
   applySituation(pass, situation);
   pass.record = withKnownRevision(workload, pass.record);
   const definition = pass.record === undefined ? undefined : definitionFor(pass.record.kind, spec);
@@ -109,7 +118,12 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   let consumed: readonly string[] = [];
   if (hasActions(obj.annotations)) {
     const held = situation.kind !== "wait" && holdsRelease(workload, pass.record);
-    const acted = applyActions(pass.record, { annotations: obj.annotations, definition, now, releaseStillHeld: held });
+    const acted = applyActions(pass.record, {
+      annotations: obj.annotations,
+      definition,
+      now,
+      releaseStillHeld: held,
+    });
     pass.record = acted.record;
     pass.events.push(...acted.events);
     consumed = acted.consumed;
@@ -129,7 +143,11 @@ function applySituation(pass: Pass, situation: Situation): void {
       pass.record = newRecord(wanted, definition, pass.now, situation.rolledBackRevision);
       pass.events.push(
         wanted.kind === "rollback"
-          ? { type: "Normal", reason: "RollbackStarted", message: `template set back to ${wanted.canaryRevision}: rolling back` }
+          ? {
+              type: "Normal",
+              reason: "RollbackStarted",
+              message: `template set back to ${wanted.canaryRevision}: rolling back`,
+            }
           : {
               type: "Normal",
               reason: "ReleaseStarted",
@@ -177,7 +195,11 @@ async function persist(
     // A run ended for a newer release (supersede, rollback) starts that release in the same pass, so the
     // status never shows a moment of "Healthy" in between.
     const ended = pass.record;
-    if (ended !== undefined && !isRunActive(ended) && (ended.end?.outcome === "Superseded" || ended.end?.outcome === "RolledBack")) {
+    if (
+      ended !== undefined &&
+      !isRunActive(ended) &&
+      (ended.end?.outcome === "Superseded" || ended.end?.outcome === "RolledBack")
+    ) {
       const next = decideSituation(workload, ended, false);
       if (next.kind === "start") {
         applySituation(pass, next);
@@ -230,7 +252,12 @@ async function tickActive(pass: Pass, workload: ObservedTarget): Promise<number 
     pass.events.push({ type: "Warning", reason: "UnsupportedSteps", message: problems.join("; ") });
     return undefined;
   }
-  const result = await tick(definition, record.run, now, registryFor({ spec, workload, apply: io.apply, record }));
+  const result = await tick(
+    definition,
+    record.run,
+    now,
+    registryFor({ spec, workload, apply: io.apply, record }),
+  );
   pass.record = { ...record, run: result.state };
   pass.events.push(...eventsFromRun(result.events, stepCount(definition)));
   return result.nextWakeAt;
@@ -246,11 +273,18 @@ function recordHistory(pass: Pass): void {
     return;
   }
   const entry: HistoryEntry = {
-    revision: record.kind === "rollback" ? (record.rolledBackRevision ?? record.canaryRevision) : record.canaryRevision,
+    revision:
+      record.kind === "rollback"
+        ? (record.rolledBackRevision ?? record.canaryRevision)
+        : record.canaryRevision,
     outcome,
     startedAt: new Date(record.run.startedAt).toISOString(),
-    ...(record.run.finishedAt === undefined ? {} : { finishedAt: new Date(record.run.finishedAt).toISOString() }),
-    ...(outcome === "Succeeded" ? {} : { reason: (record.end?.reason ?? record.run.message ?? "").slice(0, 1024) }),
+    ...(record.run.finishedAt === undefined
+      ? {}
+      : { finishedAt: new Date(record.run.finishedAt).toISOString() }),
+    ...(outcome === "Succeeded"
+      ? {}
+      : { reason: (record.end?.reason ?? record.run.message ?? "").slice(0, 1024) }),
   };
   pass.history = appendHistory(pass.history, entry);
   pass.record = { ...record, historyRecorded: true };
@@ -291,7 +325,9 @@ async function detachPass(pass: Pass, deleting: boolean): Promise<ReconcileResul
   if (outcome.done && deleting) {
     for (const event of pass.events) io.event(obj, event);
     if (!obj.finalizers.includes(FINALIZER_CLEANUP)) return {};
-    const written = await io.patchMetadata(obj, { finalizers: obj.finalizers.filter((f) => f !== FINALIZER_CLEANUP) });
+    const written = await io.patchMetadata(obj, {
+      finalizers: obj.finalizers.filter((f) => f !== FINALIZER_CLEANUP),
+    });
     return written.ok || written.reason === "gone" ? {} : { conflict: true };
   }
   const standing: Standing = outcome.done

@@ -7,9 +7,22 @@ import { ANNOTATION_APPROVE } from "../../src/api/names.ts";
 import { setTimeout as delay } from "node:timers/promises";
 import { withNamespace } from "./lib/index.ts";
 import { startController, tail, type SlipwayProcess } from "./rollout/controller-process.ts";
-import { annotate, deleteWebhookConfigurations, getRollout, installCrds, setTemplate } from "./rollout/fixtures.ts";
+import {
+  annotate,
+  deleteWebhookConfigurations,
+  getRollout,
+  installCrds,
+  setTemplate,
+} from "./rollout/fixtures.ts";
 import { slipwayPlan } from "./rollout/plan.ts";
-import { allOnNewRevision, attach, NAME, PARTITION_DEPLOYMENT, STATEFULSET, type Subject } from "./rollout/scenario.ts";
+import {
+  allOnNewRevision,
+  attach,
+  NAME,
+  PARTITION_DEPLOYMENT,
+  STATEFULSET,
+  type Subject,
+} from "./rollout/scenario.ts";
 
 const SEED = Number(process.env["SLIPWAY_CRASH_SEED"] ?? 20241203);
 
@@ -72,7 +85,12 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
       if (status?.phase === "Healthy" && (status.history?.length ?? 0) > 0 && killed >= minKills) break;
       if (Date.now() > deadline) throw new Error(`release not done after 240 s: ${JSON.stringify(status)}`);
       // Approve once, after a few kills happened during the approval pause.
-      if (!approved && status?.currentStepIndex === 2 && status.currentStepState === "Paused" && killed >= 3) {
+      if (
+        !approved &&
+        status?.currentStepIndex === 2 &&
+        status.currentStepState === "Paused" &&
+        killed >= 3
+      ) {
         await annotate(ns, NAME, ANNOTATION_APPROVE, "2", "alice");
         approved = true;
       }
@@ -81,7 +99,11 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
       const wait = Math.round(300 + next() * 2_200);
       await delay(wait);
       const at = await phaseOf(ns);
-      restarts.push(await crashAndRestart(`${subject.kind}: after ${wait} ms, at ${at?.phase} step ${at?.currentStepIndex} ${at?.currentStepState ?? ""}`));
+      restarts.push(
+        await crashAndRestart(
+          `${subject.kind}: after ${wait} ms, at ${at?.phase} step ${at?.currentStepIndex} ${at?.currentStepState ?? ""}`,
+        ),
+      );
       killed++;
     }
 
@@ -90,13 +112,15 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
     expect(s.steps?.[1]?.approvedBy).toBe("alice");
     await allOnNewRevision(monitor, subject, before);
     // No step ran twice: each step kept the start time it was first given.
-    for (const [step, starts] of monitor.stepStarts) expect([...starts], `step ${step} start times`).toHaveLength(1);
+    for (const [step, starts] of monitor.stepStarts)
+      expect([...starts], `step ${step} start times`).toHaveLength(1);
     // No approval asked twice: once past step 2, the status never went back to it.
     const firstPast = monitor.timeline.findIndex((t) => (t.step ?? 0) >= 3);
     expect(monitor.timeline.slice(firstPast).some((t) => t.step === 2)).toBe(false);
     // No batch re-done or undone, and each step moved exactly the planned pods.
     expect(monitor.canaryDecreases).toEqual([]);
-    for (const p of plan) expect(monitor.maxCanaryByStep.get(p.step), `canary pods at step ${p.step}`).toBe(p.canaryReplicas);
+    for (const p of plan)
+      expect(monitor.maxCanaryByStep.get(p.step), `canary pods at step ${p.step}`).toBe(p.canaryReplicas);
     // The timed pause counted from its first start: one "paused until" for the whole release, and it ended
     // then, or as soon as a controller was back if none was running at that moment — never 5 s after a restart.
     expect([...monitor.pausedUntil], "announced end of the timed pause").toHaveLength(1);
@@ -104,7 +128,9 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
     const pauseEnd = Date.parse(s.steps?.[3]?.startedAt ?? "");
     const downAtDue = restarts.find((r) => r.downAt <= until && r.upAt >= until);
     expect(pauseEnd).toBeGreaterThanOrEqual(until);
-    expect(pauseEnd, `pause due ${until}, restarts ${JSON.stringify(restarts)}`).toBeLessThanOrEqual((downAtDue?.upAt ?? until) + 3_000);
+    expect(pauseEnd, `pause due ${until}, restarts ${JSON.stringify(restarts)}`).toBeLessThanOrEqual(
+      (downAtDue?.upAt ?? until) + 3_000,
+    );
     expect(monitor.violations).toEqual([]);
     return killed;
   } finally {
@@ -120,7 +146,9 @@ describe("a controller killed with SIGKILL at seeded random moments", () => {
         const killed = await releaseUnderKills(ns, PARTITION_DEPLOYMENT, next, 6);
         expect(killed).toBeGreaterThanOrEqual(6);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\n${tail(controller)}\nkills: ${kills.join("; ")}`, { cause: err });
+        throw new Error(`${(err as Error).message}\n${tail(controller)}\nkills: ${kills.join("; ")}`, {
+          cause: err,
+        });
       }
     });
   }, 420_000);
@@ -131,7 +159,9 @@ describe("a controller killed with SIGKILL at seeded random moments", () => {
         const killed = await releaseUnderKills(ns, STATEFULSET, next, 5);
         expect(killed).toBeGreaterThanOrEqual(5);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\n${tail(controller)}\nkills: ${kills.join("; ")}`, { cause: err });
+        throw new Error(`${(err as Error).message}\n${tail(controller)}\nkills: ${kills.join("; ")}`, {
+          cause: err,
+        });
       }
     });
   }, 420_000);

@@ -67,9 +67,16 @@ describe("failures and human actions", () => {
     await withNamespace(async (ns) => {
       const { monitor } = await attached(ns, { progressDeadlineSeconds: 8 });
       try {
-        await setTemplate(ns, "Deployment", NAME, "example/web:v2", { [LABEL_TEST_BEHAVIOR]: BEHAVIOR_NEVER_READY });
-        const aborted = await waitForRollout(ns, NAME, "Aborted by the progress deadline", (s) =>
-          s.phase === "Aborted" && s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
+        await setTemplate(ns, "Deployment", NAME, "example/web:v2", {
+          [LABEL_TEST_BEHAVIOR]: BEHAVIOR_NEVER_READY,
+        });
+        const aborted = await waitForRollout(
+          ns,
+          NAME,
+          "Aborted by the progress deadline",
+          (s) =>
+            s.phase === "Aborted" &&
+            s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
         );
         const canary = aborted.status?.canaryRevision ?? "";
         expect(aborted.status?.message).toContain("ProgressDeadlineExceeded");
@@ -77,15 +84,29 @@ describe("failures and human actions", () => {
         expect((await getDeployment(ns, NAME)).spec?.paused).toBe(true);
 
         await annotate(ns, NAME, ANNOTATION_RETRY, "please", "alice");
-        await waitForRollout(ns, NAME, "retried from step 1", (s) => s.phase === "Progressing" && s.currentStepIndex === 1);
-        const again = await waitForRollout(ns, NAME, "aborted again", (s) =>
-          s.phase === "Aborted" && (s.history ?? []).filter((h) => h.outcome === "Aborted").length === 2,
+        await waitForRollout(
+          ns,
+          NAME,
+          "retried from step 1",
+          (s) => s.phase === "Progressing" && s.currentStepIndex === 1,
+        );
+        const again = await waitForRollout(
+          ns,
+          NAME,
+          "aborted again",
+          (s) =>
+            s.phase === "Aborted" && (s.history ?? []).filter((h) => h.outcome === "Aborted").length === 2,
         );
         expect(again.metadata.annotations?.[ANNOTATION_RETRY]).toBeUndefined();
         await podsSettled(ns, monitor, canary, 0);
 
         await setTemplate(ns, "Deployment", NAME, "example/web:v1", { [LABEL_TEST_BEHAVIOR]: null });
-        const healthy = await waitForRollout(ns, NAME, "Healthy after the revert", (s) => s.phase === "Healthy");
+        const healthy = await waitForRollout(
+          ns,
+          NAME,
+          "Healthy after the revert",
+          (s) => s.phase === "Healthy",
+        );
         expect(healthy.status?.history?.at(-1)?.outcome).toBe("RolledBack");
         const d = await getDeployment(ns, NAME);
         expect(d.spec?.paused ?? false).toBe(false);
@@ -104,12 +125,20 @@ describe("failures and human actions", () => {
       const { monitor } = await attached(ns);
       try {
         await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-        const paused = await waitForRollout(ns, NAME, "at the approval pause", (s) =>
-          s.currentStepIndex === 2 && s.currentStepState === "Paused",
+        const paused = await waitForRollout(
+          ns,
+          NAME,
+          "at the approval pause",
+          (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
         );
         await annotate(ns, NAME, ANNOTATION_ABORT, "true", "alice");
-        const aborted = await waitForRollout(ns, NAME, "Aborted", (s) =>
-          s.phase === "Aborted" && s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
+        const aborted = await waitForRollout(
+          ns,
+          NAME,
+          "Aborted",
+          (s) =>
+            s.phase === "Aborted" &&
+            s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
         );
         expect(aborted.status?.message).toContain("aborted at step 2/4");
         await podsSettled(ns, monitor, paused.status?.canaryRevision ?? "", 0);
@@ -127,13 +156,23 @@ describe("failures and human actions", () => {
     await withNamespace(async (ns) => {
       const { monitor } = await attached(ns, { progressDeadlineSeconds: 600 });
       try {
-        await setTemplate(ns, "Deployment", NAME, "example/web:v2", { [LABEL_TEST_BEHAVIOR]: BEHAVIOR_NEVER_READY });
-        const upgrading = await waitForRollout(ns, NAME, "step 1 waiting for an unready canary", (s) =>
-          s.currentStepIndex === 1 && s.currentStepState === "Verifying",
+        await setTemplate(ns, "Deployment", NAME, "example/web:v2", {
+          [LABEL_TEST_BEHAVIOR]: BEHAVIOR_NEVER_READY,
+        });
+        const upgrading = await waitForRollout(
+          ns,
+          NAME,
+          "step 1 waiting for an unready canary",
+          (s) => s.currentStepIndex === 1 && s.currentStepState === "Verifying",
         );
         await annotate(ns, NAME, ANNOTATION_ABORT, "true", "alice");
-        await waitForRollout(ns, NAME, "Aborted", (s) =>
-          s.phase === "Aborted" && s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
+        await waitForRollout(
+          ns,
+          NAME,
+          "Aborted",
+          (s) =>
+            s.phase === "Aborted" &&
+            s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
         );
         await podsSettled(ns, monitor, upgrading.status?.canaryRevision ?? "", 0);
       } catch (err) {
@@ -148,15 +187,26 @@ describe("failures and human actions", () => {
     await withNamespace(async (ns) => {
       const { monitor } = await attached(ns);
       try {
-        const replicaSetsBefore = (await clients().apps.listNamespacedReplicaSet({ namespace: ns })).items.length;
+        const replicaSetsBefore = (await clients().apps.listNamespacedReplicaSet({ namespace: ns })).items
+          .length;
         await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-        const paused = await waitForRollout(ns, NAME, "at the approval pause", (s) =>
-          s.currentStepIndex === 2 && s.currentStepState === "Paused",
+        const paused = await waitForRollout(
+          ns,
+          NAME,
+          "at the approval pause",
+          (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
         );
         const canary = paused.status?.canaryRevision ?? "";
         await setTemplate(ns, "Deployment", NAME, "example/web:v1");
-        const healthy = await waitForRollout(ns, NAME, "Healthy after the rollback", (s) => s.phase === "Healthy");
-        expect(healthy.status?.history?.map((h) => [h.revision, h.outcome])).toEqual([[canary, "RolledBack"]]);
+        const healthy = await waitForRollout(
+          ns,
+          NAME,
+          "Healthy after the rollback",
+          (s) => s.phase === "Healthy",
+        );
+        expect(healthy.status?.history?.map((h) => [h.revision, h.outcome])).toEqual([
+          [canary, "RolledBack"],
+        ]);
         await podsSettled(ns, monitor, canary, 0);
         const replicaSets = (await clients().apps.listNamespacedReplicaSet({ namespace: ns })).items;
         // The stable ReplicaSet came back; only the canary's was added (no third one).
@@ -178,12 +228,21 @@ describe("failures and human actions", () => {
       const { monitor } = await attached(ns);
       try {
         await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-        const first = await waitForRollout(ns, NAME, "v2 at the approval pause", (s) =>
-          s.currentStepIndex === 2 && s.currentStepState === "Paused",
+        const first = await waitForRollout(
+          ns,
+          NAME,
+          "v2 at the approval pause",
+          (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
         );
         await setTemplate(ns, "Deployment", NAME, "example/web:v3");
-        const second = await waitForRollout(ns, NAME, "v3 at the approval pause", (s) =>
-          s.canaryRevision !== first.status?.canaryRevision && s.currentStepIndex === 2 && s.currentStepState === "Paused",
+        const second = await waitForRollout(
+          ns,
+          NAME,
+          "v3 at the approval pause",
+          (s) =>
+            s.canaryRevision !== first.status?.canaryRevision &&
+            s.currentStepIndex === 2 &&
+            s.currentStepState === "Paused",
         );
         expect(second.status?.history?.map((h) => h.outcome)).toEqual(["Superseded"]);
         await annotate(ns, NAME, ANNOTATION_APPROVE, "2", "alice");
@@ -208,12 +267,17 @@ describe("detaching and pausing", () => {
         try {
           const original = (await getDeployment(ns, NAME)).spec?.strategy;
           await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-          const paused = await waitForRollout(ns, NAME, "at the approval pause", (s) =>
-            s.currentStepIndex === 2 && s.currentStepState === "Paused",
+          const paused = await waitForRollout(
+            ns,
+            NAME,
+            "at the approval pause",
+            (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
           );
           if (how === "deleting the Rollout") {
             await deleteRollout(ns, NAME);
-            await waitFor("the Rollout to be gone", async () => ((await getRollout(ns, NAME)) === undefined ? done(undefined) : notYet("still there")));
+            await waitFor("the Rollout to be gone", async () =>
+              (await getRollout(ns, NAME)) === undefined ? done(undefined) : notYet("still there"),
+            );
           } else {
             await patchRollout(ns, NAME, { spec: { disabled: true } });
             await waitForRollout(ns, NAME, "Disabled", (s) => s.phase === "Disabled");
@@ -246,12 +310,16 @@ describe("detaching and pausing", () => {
         // Watch for a while: no canary pod may appear while paused.
         const until = Date.now() + 4_000;
         await waitFor("4 s without a canary pod while paused", () => {
-          if ((monitor.counts().get(canary)?.total ?? 0) > 0) throw new Error("a canary pod appeared while paused");
+          if ((monitor.counts().get(canary)?.total ?? 0) > 0)
+            throw new Error("a canary pod appeared while paused");
           return Date.now() >= until ? done(undefined) : notYet(Object.fromEntries(monitor.counts()));
         });
         await patchRollout(ns, NAME, { spec: { paused: false } });
-        await waitForRollout(ns, NAME, "continues to the approval pause", (s) =>
-          s.phase === "Progressing" && s.currentStepIndex === 2 && s.currentStepState === "Paused",
+        await waitForRollout(
+          ns,
+          NAME,
+          "continues to the approval pause",
+          (s) => s.phase === "Progressing" && s.currentStepIndex === 2 && s.currentStepState === "Paused",
         );
         await podsSettled(ns, monitor, canary, 3);
       } catch (err) {

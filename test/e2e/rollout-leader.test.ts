@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANNOTATION_APPROVE } from "../../src/api/names.ts";
 import { done, notYet, waitFor, withNamespace } from "./lib/index.ts";
 import { startSlipway, tail, type LogLine, type SlipwayProcess } from "./rollout/controller-process.ts";
-import { annotate, deleteWebhookConfigurations, installCrds, setTemplate, waitForRollout } from "./rollout/fixtures.ts";
+import {
+  annotate,
+  deleteWebhookConfigurations,
+  installCrds,
+  setTemplate,
+  waitForRollout,
+} from "./rollout/fixtures.ts";
 import { attach, NAME, PARTITION_DEPLOYMENT, podsSettled } from "./rollout/scenario.ts";
 
 /** SPEC §5.7: 15 s lease, 10 s renew deadline, 2 s retry. */
@@ -23,13 +29,19 @@ const replica = (name: string) =>
     (line) => line.msg === "slipway controller started",
   );
 
-const becameLeader = (p: SlipwayProcess): LogLine | undefined => p.lines().find((l) => l.msg === "became leader");
+const becameLeader = (p: SlipwayProcess): LogLine | undefined =>
+  p.lines().find((l) => l.msg === "became leader");
 /** Lines only a working controller writes: about one Rollout (a reconcile, an Event it recorded). */
 const acted = (p: SlipwayProcess): LogLine[] => p.lines().filter((l) => typeof l["rollout"] === "string");
 
 beforeAll(async () => {
   await installCrds();
-  webhook = await startSlipway("leader-webhook", "webhook", ["--local", "--port", "0"], (l) => l.msg === "slipway webhook serving");
+  webhook = await startSlipway(
+    "leader-webhook",
+    "webhook",
+    ["--local", "--port", "0"],
+    (l) => l.msg === "slipway webhook serving",
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -56,8 +68,11 @@ describe("two controller replicas with --leader-elect", () => {
       const { monitor } = await attach(ns, PARTITION_DEPLOYMENT);
       try {
         await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-        const paused = await waitForRollout(ns, NAME, "at the approval pause", (s) =>
-          s.currentStepIndex === 2 && s.currentStepState === "Paused",
+        const paused = await waitForRollout(
+          ns,
+          NAME,
+          "at the approval pause",
+          (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
         );
         expect(becameLeader(b)).toBeUndefined();
         expect(acted(b)).toEqual([]);
@@ -65,17 +80,28 @@ describe("two controller replicas with --leader-elect", () => {
 
         const killedAt = Date.now();
         await a.kill("SIGKILL");
-        const leaderB = await waitFor("replica-b to take over", () => {
-          const line = becameLeader(b);
-          return line === undefined ? notYet(tail(b, 5)) : done(line);
-        }, { timeoutMs: LEASE_MS + 4 * RETRY_MS + 10_000, intervalMs: 100 });
+        const leaderB = await waitFor(
+          "replica-b to take over",
+          () => {
+            const line = becameLeader(b);
+            return line === undefined ? notYet(tail(b, 5)) : done(line);
+          },
+          { timeoutMs: LEASE_MS + 4 * RETRY_MS + 10_000, intervalMs: 100 },
+        );
         const handover = Number(leaderB["time"]) - killedAt;
-        console.error(`[leader] ${String(leaderA["identity"])} killed; ${String(leaderB["identity"])} leads after ${handover} ms`);
+        console.error(
+          `[leader] ${String(leaderA["identity"])} killed; ${String(leaderB["identity"])} leads after ${handover} ms`,
+        );
         // The old lease must run out first (no release on SIGKILL), then one retry period at most.
         expect(handover).toBeLessThanOrEqual(LEASE_MS + 2 * RETRY_MS + 1_000);
 
         await annotate(ns, NAME, ANNOTATION_APPROVE, "2", "alice");
-        const healthy = await waitForRollout(ns, NAME, "Healthy, finished by replica-b", (s) => s.phase === "Healthy");
+        const healthy = await waitForRollout(
+          ns,
+          NAME,
+          "Healthy, finished by replica-b",
+          (s) => s.phase === "Healthy",
+        );
         expect(healthy.status?.history?.map((h) => h.outcome)).toEqual(["Succeeded"]);
         expect(healthy.status?.steps?.[1]?.approvedBy).toBe("alice");
         await podsSettled(monitor, paused.status?.canaryRevision ?? "", 10, 0);

@@ -36,7 +36,8 @@ export function kindKey(apiVersion: string, kind: string): string {
 
 export function resourceFor(apiVersion: string, kind: string): ResourceRef {
   const resource = RESOURCES.get(kindKey(apiVersion, kind));
-  if (resource === undefined) throw new Error(`Slipway does not know where ${kind} (${apiVersion}) lives on the API server`);
+  if (resource === undefined)
+    throw new Error(`Slipway does not know where ${kind} (${apiVersion}) lives on the API server`);
   return resource;
 }
 
@@ -58,7 +59,8 @@ export class CachedWorkloadIO implements WorkloadIO {
 
   async get(ref: ObjectRef): Promise<WorkloadObject | undefined> {
     const cache = this.#caches.get(kindKey(ref.apiVersion, ref.kind));
-    if (cache !== undefined) return cache.store.getByName(ref.namespace, ref.name) as WorkloadObject | undefined;
+    if (cache !== undefined)
+      return cache.store.getByName(ref.namespace, ref.name) as WorkloadObject | undefined;
     try {
       return await this.#client.request<WorkloadObject>({
         method: "GET",
@@ -86,14 +88,22 @@ export class CachedWorkloadIO implements WorkloadIO {
     return list.items as WorkloadObject[];
   }
 
-  async patch(ref: ObjectRef, patch: Readonly<Record<string, unknown>>, resourceVersion: string): Promise<WriteResult> {
+  async patch(
+    ref: ObjectRef,
+    patch: Readonly<Record<string, unknown>>,
+    resourceVersion: string,
+  ): Promise<WriteResult> {
     const metadata = { ...(patch["metadata"] as Record<string, unknown> | undefined), resourceVersion };
     this.#counter?.write("patch", ref.kind);
     return outcome(() =>
-      mergePatch(this.#client, { resource: resourceFor(ref.apiVersion, ref.kind), name: ref.name, namespace: ref.namespace }, {
-        ...patch,
-        metadata,
-      }),
+      mergePatch(
+        this.#client,
+        { resource: resourceFor(ref.apiVersion, ref.kind), name: ref.name, namespace: ref.namespace },
+        {
+          ...patch,
+          metadata,
+        },
+      ),
     );
   }
 
@@ -109,7 +119,10 @@ export class CachedWorkloadIO implements WorkloadIO {
     );
   }
 
-  async delete(ref: ObjectRef, preconditions: { uid: string; resourceVersion: string }): Promise<WriteResult> {
+  async delete(
+    ref: ObjectRef,
+    preconditions: { uid: string; resourceVersion: string },
+  ): Promise<WriteResult> {
     this.#counter?.write("delete", ref.kind);
     return outcome(() =>
       this.#client.request({

@@ -68,7 +68,13 @@ export class ReleaseMonitor {
         (_type, rollout: { status?: RolloutStatus }) => {
           this.#status = rollout.status;
           const s = rollout.status;
-          this.timeline.push({ at: Date.now(), phase: s?.phase, step: s?.currentStepIndex, state: s?.currentStepState, canary: s?.canaryRevision });
+          this.timeline.push({
+            at: Date.now(),
+            phase: s?.phase,
+            step: s?.currentStepIndex,
+            state: s?.currentStepState,
+            canary: s?.canaryRevision,
+          });
           const until = /paused until (\S+Z)/.exec(s?.message ?? "")?.[1];
           if (until !== undefined) this.pausedUntil.add(until);
           for (const step of s?.steps ?? []) {
@@ -117,16 +123,21 @@ export class ReleaseMonitor {
     this.minReady = Math.min(this.minReady, ready);
     this.maxRevisionsAtOnce = Math.max(this.maxRevisionsAtOnce, revisions);
     const picture = () => [...counts].map(([rev, c]) => `${rev}:${c.ready}/${c.total}`).join(" ");
-    if (total > replicas + maxSurge) this.violations.push(`${total} pods > N + maxSurge = ${replicas + maxSurge} (${picture()})`);
+    if (total > replicas + maxSurge)
+      this.violations.push(`${total} pods > N + maxSurge = ${replicas + maxSurge} (${picture()})`);
     if (ready < replicas - maxUnavailable) {
-      this.violations.push(`${ready} ready pods < N − maxUnavailable = ${replicas - maxUnavailable} (${picture()})`);
+      this.violations.push(
+        `${ready} ready pods < N − maxUnavailable = ${replicas - maxUnavailable} (${picture()})`,
+      );
     }
     const s = this.#status;
     if (s?.canaryRevision !== undefined && s.currentStepIndex !== undefined && s.currentStepIndex > 0) {
       const canary = counts.get(s.canaryRevision)?.total ?? 0;
       const last = this.#lastCanary;
       if (s.phase === "Progressing" && last?.revision === s.canaryRevision && canary < last.count) {
-        this.canaryDecreases.push(`${s.canaryRevision}: ${last.count} → ${canary} at step ${s.currentStepIndex}`);
+        this.canaryDecreases.push(
+          `${s.canaryRevision}: ${last.count} → ${canary} at step ${s.currentStepIndex}`,
+        );
       }
       this.#lastCanary = { revision: s.canaryRevision, count: canary };
       const seen = this.maxCanaryByStep.get(s.currentStepIndex) ?? 0;
