@@ -4,28 +4,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ANNOTATION_APPROVE, ANNOTATION_APPROVED_BY } from "../api/names.ts";
-import type { Rollout } from "../api/rollout.ts";
+import { testRollout } from "./testing/rollout-fixture.ts";
 import { Driver } from "./testing/driver.ts";
 import { FakeWorld } from "./testing/fake-world.ts";
 
-const ROLLOUT: Rollout = {
-  apiVersion: "rollouts.slipway.dev/v1alpha1",
-  kind: "Rollout",
-  metadata: { name: "web", namespace: "ns" },
-  spec: {
-    workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
-    strategy: {
-      canary: {
-        steps: [
-          { replicas: 1 },
-          { replicas: "30%", pause: {} },
-          { replicas: "60%", pause: { duration: "5s" } },
-          { replicas: "100%" },
-        ],
-      },
-    },
-  },
-};
+const ROLLOUT = testRollout();
 
 interface Trace {
   readonly canaryTargets: number[];

@@ -8,35 +8,12 @@ import {
   FINALIZER_CLEANUP,
 } from "../api/names.ts";
 import type { Rollout } from "../api/rollout.ts";
+import { testRollout } from "./testing/rollout-fixture.ts";
 import { Driver } from "./testing/driver.ts";
 import { FakeWorld } from "./testing/fake-world.ts";
 
-function rollout(
-  extra: Partial<Rollout["spec"]["strategy"]["canary"]> = {},
-  spec: Partial<Rollout["spec"]> = {},
-): Rollout {
-  return {
-    apiVersion: "rollouts.slipway.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name: "web", namespace: "ns" },
-    spec: {
-      workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
-      strategy: {
-        canary: {
-          steps: [
-            { replicas: 1 },
-            { replicas: "30%", pause: {} },
-            { replicas: "60%", pause: { duration: "5s" } },
-            { replicas: "100%" },
-          ],
-          progressDeadlineSeconds: 60,
-          ...extra,
-        },
-      },
-      ...spec,
-    },
-  };
-}
+const rollout = (canary: Parameters<typeof testRollout>[0] = {}) =>
+  testRollout({ progressDeadlineSeconds: 60, ...canary });
 
 async function attached(r: Rollout = rollout(), replicas = 10): Promise<Driver> {
   const d = new Driver(new FakeWorld(r, replicas));

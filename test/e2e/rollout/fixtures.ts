@@ -147,30 +147,39 @@ export async function getRollout(namespace: string, name: string): Promise<Rollo
   }
 }
 
-/** Merge-patches a Rollout as `identity` (annotations, spec fields), retrying while the webhook restarts. */
-export async function patchRollout(
+/**
+ * Sends a write, retrying while the API server answers 5xx (a webhook being restarted, failurePolicy: Fail);
+ * a 4xx is a real answer and fails at once.
+ */
+async function sendThroughWebhook(description: string, send: () => Promise<unknown>): Promise<void> {
+  const outcome = await waitFor(
+    description,
+    async () => {
+      try {
+        await send();
+        return done(undefined);
+      } catch (err) {
+        const code = statusCode(err);
+        return code !== undefined && code < 500 ? done(err) : notYet(err);
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  if (outcome !== undefined) throw outcome;
+}
+
+/** Merge-patches a Rollout as `identity` (annotations, spec fields). */
+export function patchRollout(
   namespace: string,
   name: string,
   body: Record<string, unknown>,
   identity: Identity = "admin",
 ): Promise<void> {
-  await waitFor(
-    `patch Rollout ${namespace}/${name} as ${identity}`,
-    async () => {
-      try {
-        await custom(identity).patchNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace, plural: PLURAL_ROLLOUTS, name, body },
-          mergePatch,
-        );
-        return done(undefined);
-      } catch (err) {
-        // 500s come from a webhook that is being restarted (failurePolicy: Fail); 4xx are real answers.
-        const code = statusCode(err);
-        if (code !== undefined && code < 500) throw err;
-        return notYet(err);
-      }
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
+  return sendThroughWebhook(`patch Rollout ${namespace}/${name} as ${identity}`, () =>
+    custom(identity).patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL_ROLLOUTS, name, body },
+      mergePatch,
+    ),
   );
 }
 
@@ -221,21 +230,10 @@ export async function setTemplate(
   const body = {
     spec: { template: { metadata: { labels }, spec: { containers: [{ name: "app", image }] } } },
   };
-  await waitFor(
-    `set the image of ${kind} ${namespace}/${name} to ${image}`,
-    async () => {
-      try {
-        if (kind === "Deployment")
-          await apps.patchNamespacedDeployment({ namespace, name, body }, strategicMergePatch);
-        else await apps.patchNamespacedStatefulSet({ namespace, name, body }, strategicMergePatch);
-        return done(undefined);
-      } catch (err) {
-        const code = statusCode(err);
-        if (code !== undefined && code < 500) throw err;
-        return notYet(err);
-      }
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
+  await sendThroughWebhook(`set the image of ${kind} ${namespace}/${name} to ${image}`, () =>
+    kind === "Deployment"
+      ? apps.patchNamespacedDeployment({ namespace, name, body }, strategicMergePatch)
+      : apps.patchNamespacedStatefulSet({ namespace, name, body }, strategicMergePatch),
   );
 }
 

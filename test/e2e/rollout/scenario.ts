@@ -1,7 +1,8 @@
 // Building blocks shared by the release scenarios: a workload with a Rollout attached and a monitor watching
 // it, and "pods settled at these counts".
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { applyYaml, done, notYet, waitFor } from "../lib/index.ts";
+import type { RolloutStatus } from "../../../src/api/rollout-status.ts";
+import { applyYaml, done, notYet, waitFor, withNamespace } from "../lib/index.ts";
 import { deployment, headlessService, statefulSet } from "../lib/manifests.ts";
 import { clients } from "../lib/index.ts";
 import {
@@ -158,5 +159,43 @@ export async function allOnNewRevision(
       return done(only[0]);
     }
     return notYet(Object.fromEntries(counts));
+  });
+}
+
+/** Status predicates the scenarios wait for. */
+export const at = {
+  approvalPause: (s: RolloutStatus) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
+  /** Aborted and done aborting (pods back on stable, history written). */
+  aborted: (s: RolloutStatus) =>
+    s.phase === "Aborted" &&
+    s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
+  healthy: (s: RolloutStatus) => s.phase === "Healthy",
+};
+
+export interface ScenarioContext {
+  readonly ns: string;
+  readonly monitor: ReleaseMonitor;
+  readonly rollout: KubernetesObject;
+}
+
+/**
+ * Runs `body` in a fresh namespace with `subject` attached and a monitor watching; a failure carries the
+ * controller's log tail (`logs()`), and the monitor always stops.
+ */
+export async function inScenario(
+  subject: Subject,
+  shape: RolloutShape,
+  logs: () => string,
+  body: (ctx: ScenarioContext) => Promise<void>,
+): Promise<void> {
+  await withNamespace(async (ns) => {
+    const { rollout, monitor } = await attach(ns, subject, shape);
+    try {
+      await body({ ns, monitor, rollout });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${logs()}\nnamespace ${ns}`, { cause: err });
+    } finally {
+      monitor.stop();
+    }
   });
 }
