@@ -16,6 +16,8 @@ export default defineConfig({
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/e2e/global-setup.ts"],
+          // Prints the control-plane log tails when a test fails.
+          setupFiles: ["test/e2e/lib/failure-logs.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -1,10 +1,31 @@
-import { Command } from "commander";
+// The slipway / kubectl-slipway command line: wiring only; each command lives in its own file.
+import { Command, CommanderError } from "commander";
+import { processIo, type CliIo } from "./io.ts";
+import { lintCommand } from "./lint.ts";
+import { planCommand } from "./plan.ts";
 
-export function buildProgram(): Command {
+export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command("slipway")
     .description("Progressive delivery for Kubernetes workloads")
-    .version("0.1.0");
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const command of [lintCommand(io, exit), planCommand(io, exit)]) {
+    program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+  }
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code = 0;
+  try {
+    await buildProgram(io, (c) => (code = c)).parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
+  return code;
+}
+
+if (import.meta.main) process.exitCode = await main(process.argv);

@@ -1,0 +1,194 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { CliIo } from "./io.ts";
+import { main } from "./main.ts";
+
+const root = join(import.meta.dirname, "..", "..");
+const testdata = join(import.meta.dirname, "testdata");
+const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".yaml"));
+
+async function run(args: readonly string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: CliIo = {
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    readFile: (p) => Promise.resolve(readFileSync(join(root, p), "utf8")),
+    readStdin: () => Promise.resolve(stdin),
+  };
+  const code = await main(["node", "slipway", ...args], io);
+  return { code, out, err };
+}
+
+/** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it (review the diff). */
+function golden(name: string, actual: string): void {
+  const file = join(testdata, name);
+  if (process.env["UPDATE_GOLDEN"] === "1") writeFileSync(file, actual);
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+describe("slipway lint", () => {
+  it.each(examples)("examples/%s lints clean", async (file) => {
+    const r = await run(["lint", "-f", `examples/${file}`]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^OK: .*Rollout.* valid \(\d+ other objects ignored\)\n$/);
+  });
+
+  it("prints one line per problem: <Kind>/<name>: <field path>: <message with fix>", async () => {
+    const r = await run(["lint", "-f", "src/cli/testdata/invalid.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    golden("invalid.lint.golden", r.err);
+  });
+
+  it("reads stdin with -f -", async () => {
+    const text = readFileSync(join(root, "examples/istio.yaml"), "utf8");
+    const r = await run(["lint", "-f", "-"], text);
+    expect([r.code, r.out]).toEqual([
+      0,
+      "OK: 1 ClusterAnalysisTemplate, 1 Rollout valid (4 other objects ignored)\n",
+    ]);
+  });
+
+  it("reports YAML syntax errors with line and column", async () => {
+    const r = await run(
+      ["lint", "-f", "-"],
+      "apiVersion: v1\nkind: ConfigMap\n---\nspec:\n  steps: [1, 2\n  x: 1\n",
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^<stdin>:6:\d+: YAML syntax error: /);
+  });
+
+  it("fails when the file holds no Slipway object", async () => {
+    const r = await run(["lint", "-f", "-"], "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("<stdin>: no Rollout, AnalysisTemplate or ClusterAnalysisTemplate found");
+  });
+
+  it("names a file it cannot read", async () => {
+    let err = "";
+    const io: CliIo = {
+      stdout: () => {},
+      stderr: (t) => (err += t),
+      readFile: () => Promise.reject(Object.assign(new Error("ENOENT"), { code: "ENOENT" })),
+      readStdin: () => Promise.resolve(""),
+    };
+    expect(await main(["node", "slipway", "lint", "-f", "nope.yaml"], io)).toBe(1);
+    expect(err).toBe("nope.yaml: cannot read: no such file\n");
+  });
+
+  it("expands a v1 List and flags objects without apiVersion/kind", async () => {
+    const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: [{ metadata: { name: "x" } }] });
+    const r = await run(["lint", "-f", "-"], list);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("object/x: (object): not a Kubernetes object: add apiVersion and kind\n");
+  });
+});
+
+describe("slipway plan", () => {
+  it("prints a table, reading spec.replicas of the workload in the file", async () => {
+    const r = await run(["plan", "-f", "examples/deployment-nginx.yaml"]);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    golden("deployment-nginx.plan.golden", r.out);
+  });
+
+  it("prints JSON with -o json", async () => {
+    const r = await run(["plan", "-f", "examples/istio.yaml", "-o", "json", "--replicas", "10"]);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    golden("istio.plan.json.golden", r.out);
+    expect(JSON.parse(r.out)[1]).toEqual({
+      step: 2,
+      canaryReplicas: 3,
+      stableReplicas: 7,
+      traffic: 10,
+      analysis: ["cluster/p99-latency"],
+      pause: { kind: "none" },
+    });
+  });
+
+  it("prints notes for a StatefulSet without traffic routing", async () => {
+    const r = await run(["plan", "-f", "examples/statefulset.yaml", "--replicas", "3"]);
+    expect(r.code).toBe(0);
+    golden("statefulset.plan.golden", r.out);
+  });
+
+  it("warns about mixed units that shrink the canary at this size", async () => {
+    const r = await run(["plan", "-f", "src/cli/testdata/mixed-units.yaml", "--replicas", "10"]);
+    expect(r.code).toBe(0);
+    golden("mixed-units.plan.golden", r.out + r.err);
+  });
+
+  it("asks for --replicas when the workload is not in the file", async () => {
+    const r = await run(["plan", "-f", "src/cli/testdata/mixed-units.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      "src/cli/testdata/mixed-units.yaml: Deployment/api is not in the file: pass --replicas N to plan without it\n",
+    );
+  });
+
+  it("refuses an invalid Rollout with its problems", async () => {
+    const r = await run(["plan", "-f", "src/cli/testdata/invalid.yaml", "--replicas", "3"]);
+    expect(r.code).toBe(1);
+    const lintLines = readFileSync(join(testdata, "invalid.lint.golden"), "utf8").split("\n");
+    expect(r.err.split("\n").filter(Boolean)).toEqual(lintLines.filter((l) => l.startsWith("Rollout/web: ")));
+  });
+
+  it("asks for --name when the file holds several Rollouts", async () => {
+    const a = readFileSync(join(root, "examples/istio.yaml"), "utf8");
+    const b = readFileSync(join(root, "examples/statefulset.yaml"), "utf8");
+    const r = await run(["plan", "-f", "-", "--replicas", "2"], `${a}\n---\n${b}`);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("<stdin>: holds 2 Rollouts (checkout, cache): pick one with --name\n");
+    const picked = await run(
+      ["plan", "-f", "-", "--replicas", "2", "--name", "cache", "-o", "json"],
+      `${a}\n---\n${b}`,
+    );
+    expect(JSON.parse(picked.out).map((s: { canaryReplicas: number }) => s.canaryReplicas)).toEqual([
+      1, 1, 2,
+    ]);
+  });
+
+  it.each([
+    [["--replicas", "-3"], "--replicas -3: use a whole number >= 0\n"],
+    [["--replicas", "2", "-o", "wide"], "-o wide: use table, json or yaml\n"],
+  ])("refuses bad flags %j", async (flags, message) => {
+    const r = await run(["plan", "-f", "examples/istio.yaml", ...flags]);
+    expect([r.code, r.err]).toEqual([1, message]);
+  });
+});
+
+describe("the slipway bin", () => {
+  const bin = join(root, "bin", "slipway.js");
+
+  it("runs lint as a real process", () => {
+    const r = spawnSync(process.execPath, [bin, "lint", "-f", join(root, "examples/deployment-nginx.yaml")], {
+      encoding: "utf8",
+    });
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      0,
+      "OK: 1 AnalysisTemplate, 1 Rollout valid (3 other objects ignored)\n",
+      "",
+    ]);
+  });
+
+  it("exits 1 and prints problems for invalid input on stdin", () => {
+    const input = readFileSync(join(testdata, "invalid.yaml"), "utf8");
+    const r = spawnSync(process.execPath, [bin, "lint", "-f", "-"], { input, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      readFileSync(join(testdata, "invalid.lint.golden"), "utf8").replaceAll(
+        "src/cli/testdata/invalid.yaml",
+        "<stdin>",
+      ),
+    );
+  });
+
+  it("prints usage for an unknown command and exits non-zero", () => {
+    const r = spawnSync(process.execPath, [bin, "frobnicate"], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+  });
+});
