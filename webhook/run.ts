@@ -13,6 +13,7 @@ import type { WebhookEndpoint } from "./configurations.ts";
 import { KubeCertStore } from "./kube/cert-store.ts";
 import { startRolloutInformer } from "./kube/rollout-informer.ts";
 import { apiWorkloadReader } from "./kube/workload-reader.ts";
+import type { RolloutCache } from "./rollout-cache.ts";
 import { createWebhookServer, type WebhookServer } from "./server.ts";
 
 export interface RunWebhookOptions {
@@ -44,6 +45,8 @@ export interface RunningWebhook {
   /** The base URL the API server uses (local mode) or the listening address (in-cluster). */
   readonly url: string;
   readonly certificates: CertManager | undefined;
+  /** The in-memory Rollouts admission decides from. */
+  readonly rollouts: RolloutCache;
   /** Drain and release everything; resolves when in-flight requests have finished. */
   stop(): Promise<void>;
 }
@@ -123,7 +126,7 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
 
   let dirWatch: { stop(): void } | undefined;
   if (certificates !== undefined) {
-    certificates.start();
+    await certificates.start();
   } else if (options.certDir !== undefined) {
     if (caFromDir !== undefined) await store.publishCaBundle(caFromDir);
     const running = server;
@@ -147,6 +150,7 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
     server: running,
     url,
     certificates,
+    rollouts: informer.cache,
     async stop() {
       certificates?.stop();
       dirWatch?.stop();
