@@ -62,7 +62,11 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
   );
   const informer = startRolloutInformer(client, log);
   const deps = { rollouts: informer.cache, workloads: apiWorkloadReader(client), now: () => new Date() };
-  let server: WebhookServer | undefined;
+  let initial: KeyPairPem | undefined;
+  // Until the server exists, a renewed certificate only becomes the one it will start with.
+  let swapCertificate = (pair: KeyPairPem): void => {
+    initial = pair;
+  };
   let endpoint: WebhookEndpoint = { type: "url", baseUrl: "https://127.0.0.1:0" };
   const store = new KubeCertStore({
     transport: client,
@@ -75,7 +79,6 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
     },
   });
 
-  let initial: KeyPairPem;
   let certificates: CertManager | undefined;
   let caFromDir: string | undefined;
   if (options.certDir !== undefined) {
@@ -90,22 +93,22 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
         ...options.certificateTimes,
         hosts: servingHosts(options.service, options.namespace, options.local),
       },
-      onServingCertificate: (pair) => {
-        initial = pair;
-        server?.setCertificate(pair);
-      },
+      onServingCertificate: (pair) => swapCertificate(pair),
       logger: log,
       publishImmediately: false,
     });
     initial = (await certificates.reconcile()).serving;
   }
 
-  server = createWebhookServer({
+  const server = createWebhookServer({
     deps,
     tls: initial,
     logger: log,
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
+  swapCertificate = (pair) => {
+    server.setCertificate(pair);
+  };
   await server.app.listen({ host: options.local ? "127.0.0.1" : "0.0.0.0", port: options.port });
   const port = (server.app.server.address() as AddressInfo).port;
   endpoint = options.local

@@ -17,16 +17,7 @@ import {
   WEBHOOK_CONFIGURATION_NAME,
 } from "../../src/api/names.ts";
 import { runWebhook, type RunningWebhook } from "../../webhook/run.ts";
-import {
-  applyYaml,
-  clients,
-  currentCluster,
-  done,
-  mergePatch,
-  notYet,
-  statusCode,
-  waitFor,
-} from "./lib/index.ts";
+import { clients, currentCluster, done, mergePatch, notYet, statusCode, waitFor } from "./lib/index.ts";
 
 const CRD_DIR = join(import.meta.dirname, "../../crds");
 
