@@ -1,6 +1,8 @@
 // The admission webhook against the real API server, which calls it at https://127.0.0.1:PORT (local
 // mode). The controller is not running: where the webhook reads Rollout status, the test writes it.
+import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
+import { join } from "node:path";
 import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
@@ -22,6 +24,7 @@ import { HELD_STATEFULSET_PARTITION } from "../../webhook/workloads/statefulset.
 import {
   applyYaml,
   clients,
+  currentCluster,
   deleteNamespace,
   describeNamespace,
   done,
@@ -437,6 +440,51 @@ describe("certificates", () => {
       await deleteNamespace(rotating).catch(() => undefined);
     }
   }, 120_000);
+});
+
+describe("the command", () => {
+  test("slipway webhook --local registers itself by URL on 127.0.0.1, serves, and drains on SIGTERM", async () => {
+    const namespace = `slipway-e2e-cli-${process.pid}`;
+    const bin = join(import.meta.dirname, "../../bin/slipway.js");
+    const args = [
+      bin,
+      "webhook",
+      "--local",
+      "--port",
+      "0",
+      "--namespace",
+      namespace,
+      "--kubeconfig",
+      currentCluster().kubeconfig,
+    ];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const lines: string[] = [];
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    child.stdout
+      .setEncoding("utf8")
+      .on("data", (chunk: string) => lines.push(...chunk.split("\n").filter(Boolean)));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => lines.push(chunk));
+    try {
+      const url = await waitFor("the command to log that it serves", () => {
+        const line = lines.find((l) => l.includes("slipway webhook serving"));
+        return line === undefined ? notYet(lines.slice(-5)) : done((JSON.parse(line) as { url: string }).url);
+      });
+      expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const config = await clients().admission.readMutatingWebhookConfiguration({ name: "slipway" });
+      expect(config.webhooks?.map((w) => w.clientConfig.url)).toEqual([
+        `${url}/mutate-workload`,
+        `${url}/mutate-rollout`,
+      ]);
+      expect(config.webhooks?.every((w) => (w.clientConfig.caBundle ?? "").length > 0)).toBe(true);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(lines.some((l) => l.includes("webhook stopped"))).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await deleteWebhookConfigurations();
+      await deleteNamespace(namespace).catch(() => undefined);
+    }
+  });
 });
 
 function peerCertificate(url: string): Promise<string> {
