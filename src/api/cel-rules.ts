@@ -5,7 +5,9 @@
 // very same rule text with @marcbachmann/cel-js for the webhook, the controller and `slipway lint`.
 // The rules therefore stick to CEL that both engines know: the standard macros, `matches`, `substring`,
 // `size`, `type()`, and `isSorted()` from the Kubernetes list library (the offline evaluator provides
-// it). Bounds (maxItems, maxLength) on the schema keep the API server's cost estimate low.
+// it). Bounds (maxItems, maxLength) on the schema keep the API server's cost estimate low; list rules use
+// the three-argument `map(x, filter, transform)` because the API server's estimator loses the string
+// bounds after a `filter()` and refuses the rule as too expensive (measured against kube-apiserver 1.36).
 //
 // A rule on a list reports the list's path; for those, a TS locator refines the path offline to the
 // first offending item (cel-rules.test.ts proves the locator finds an item exactly when the rule fails).
@@ -61,20 +63,18 @@ export const RULES = {
 
   steps: [
     {
-      rule: "self.filter(s, type(s.replicas) == int).map(s, int(s.replicas)).isSorted()",
+      rule: "self.map(s, type(s.replicas) == int, int(s.replicas)).isSorted()",
       message:
         "integer replicas must not decrease from one step to a later step: order the steps by replicas " +
         "(percentages and integers are compared separately; `slipway plan` checks mixed units)",
     },
     {
-      rule:
-        `self.filter(s, type(s.replicas) == string && s.replicas.matches(${PCT}))` +
-        `.map(s, ${pct("s.replicas")}).isSorted()`,
+      rule: `self.map(s, type(s.replicas) == string && s.replicas.matches(${PCT}), ${pct("s.replicas")}).isSorted()`,
       message:
         'percentage replicas must not decrease from one step to a later step: order the steps by replicas (e.g. "20%", "50%", "100%")',
     },
     {
-      rule: `self.filter(s, has(s.traffic) && s.traffic.matches(${PCT})).map(s, ${pct("s.traffic")}).isSorted()`,
+      rule: `self.map(s, has(s.traffic) && s.traffic.matches(${PCT}), ${pct("s.traffic")}).isSorted()`,
       message: "traffic must not decrease from one step to a later step: order the steps by traffic",
     },
   ],

@@ -87,6 +87,10 @@ function intOrString(node: JsonSchema): JsonSchema {
   if (node.description) out.description = node.description;
   out["x-kubernetes-int-or-string"] = true;
   out.anyOf = [{ type: "integer" }, { type: "string" }];
+  // The string form's bound: without it the API server assumes a string as long as a whole request
+  // and refuses the CEL rules on this field as too expensive.
+  const maxLength = node.anyOf?.find((branch) => branch.type === "string")?.maxLength;
+  if (maxLength !== undefined) out.maxLength = maxLength;
   if (node["x-kubernetes-validations"]) out["x-kubernetes-validations"] = node["x-kubernetes-validations"];
   return out;
 }
