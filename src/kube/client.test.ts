@@ -37,6 +37,23 @@ describe("connection reuse", () => {
     await kc.closeConnections();
   });
 
+  it("resetConnections abandons the pool so the next call dials a fresh connection", async () => {
+    const kc = server.kubeConfig();
+    const client = new KubeClient(kc);
+    const path = "/api/v1/namespaces/default/configmaps/one";
+    const calls = async (n: number) => {
+      for (let i = 0; i < n; i += 1) await client.request({ method: "GET", path });
+    };
+    await calls(5); // warm the pool (it may settle at two sockets)
+    const before = server.connections;
+    await calls(5);
+    expect(server.connections).toBe(before);
+    client.resetConnections();
+    await calls(1);
+    expect(server.connections).toBe(before + 1);
+    await kc.closeConnections();
+  });
+
   it("documents the upstream behaviour it works around: plain KubeConfig opens a connection per call", async () => {
     const plain = new KubeConfig();
     plain.loadFromOptions({

@@ -35,6 +35,17 @@ export class SharedConnectionKubeConfig extends KubeConfig {
     fresh.close().catch(() => undefined);
   }
 
+  /**
+   * Drops the pooled connections at once (in-flight requests fail) so the next request dials anew.
+   * For a connection that went silent: with HTTP/2 every request shares it, so re-watching over the
+   * same dead connection would hang again until the OS's TCP keepalive gives up (minutes).
+   */
+  resetConnections(): void {
+    const all = [...this.#dispatchers.values()];
+    this.#dispatchers.clear();
+    for (const d of all) d.destroy().catch(() => undefined);
+  }
+
   /** Closes the pooled connections (in-flight watches end). */
   async closeConnections(): Promise<void> {
     const all = [...this.#dispatchers.values()];
@@ -167,6 +178,8 @@ export interface ApiTransport {
   request<T = unknown>(options: RequestOptions): Promise<T>;
   /** Opens a streaming GET (a watch) and resolves once the 200 headers are in. */
   openStream(options: RequestOptions): Promise<ReadableStream<Uint8Array>>;
+  /** Optional: abandon pooled connections because one looks dead (a watch went silent). */
+  resetConnections?(): void;
 }
 
 export interface KubeClientOptions {
@@ -191,6 +204,10 @@ export class KubeClient implements ApiTransport {
   /** A generated client (CoreV1Api, AppsV1Api, …) sharing this client's connections. */
   api<T extends ApiType>(apiClass: new (config: Configuration) => T): T {
     return this.kc.makeApiClient(apiClass);
+  }
+
+  resetConnections(): void {
+    this.kc.resetConnections();
   }
 
   /** The API server URL of the current context. */

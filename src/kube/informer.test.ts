@@ -220,7 +220,13 @@ describe("Informer", () => {
   it("restarts a watch that delivers nothing, not even a bookmark, for longer than the stall timeout", async () => {
     server.stallWatches = true;
     const { metrics, seen } = restarts();
-    const inf = informer({ metrics, stallTimeoutMs: 300 });
+    const transport = new KubeClient(server.kubeConfig());
+    let resets = 0;
+    transport.resetConnections = () => {
+      resets += 1;
+      KubeClient.prototype.resetConnections.call(transport);
+    };
+    const inf = informer({ metrics, stallTimeoutMs: 300, transport });
     const events = recordEvents(inf);
     inf.start();
     await inf.waitForSync();
@@ -232,6 +238,7 @@ describe("Informer", () => {
     server.seed(cmPath("after"), { metadata: { name: "after" } });
     await waitFor(() => events.length === 1, "events on the new watch");
     expect(lists()).toHaveLength(1);
+    expect(resets).toBe(1); // the suspect connection was abandoned, not reused
   });
 
   it("keeps a quiet but healthy watch: bookmarks feed the watchdog, and it never polls", async () => {

@@ -179,6 +179,9 @@ export class Informer<T extends KubeObject> {
           break;
         case "stalled":
           this.#restarted("stalled");
+          // A silent watch usually means a half-open connection, which every request shares under
+          // HTTP/2: dial a fresh one rather than re-watch into the same hole.
+          this.#o.transport.resetConnections?.();
           this.#log.warn(
             { resource: target, stallMs: this.#stallMs },
             `watch of ${target} delivered nothing for too long; reconnecting`,

@@ -76,6 +76,26 @@ function path(target: ObjectTarget, subresource?: "status" | "scale"): string {
   return objectPath(target.resource, target.name, target.namespace, subresource);
 }
 
+type PatchOptions = WriteOptions & { readonly subresource?: "status" | "scale" };
+
+function sendPatch<T>(
+  transport: ApiTransport,
+  target: ObjectTarget,
+  body: unknown,
+  contentType: string,
+  options: PatchOptions,
+  extraQuery: Record<string, QueryValue> = {},
+): Promise<T> {
+  return transport.request<T>({
+    method: "PATCH",
+    path: path(target, options.subresource),
+    query: query(options, extraQuery),
+    body,
+    contentType,
+    signal: options.signal,
+  });
+}
+
 /**
  * RFC 7386 merge patch (works for every kind, CRs included). Lists are replaced whole; `null`
  * deletes a field. Put `metadata.resourceVersion` in the patch to make it conditional.
@@ -84,16 +104,9 @@ export function mergePatch<T extends KubeObject>(
   transport: ApiTransport,
   target: ObjectTarget,
   patch: Record<string, unknown>,
-  options: WriteOptions & { readonly subresource?: "status" | "scale" } = {},
+  options: PatchOptions = {},
 ): Promise<T> {
-  return transport.request<T>({
-    method: "PATCH",
-    path: path(target, options.subresource),
-    query: query(options),
-    body: patch,
-    contentType: MERGE_PATCH,
-    signal: options.signal,
-  });
+  return sendPatch<T>(transport, target, patch, MERGE_PATCH, options);
 }
 
 /** RFC 6902 JSON patch; a `test` op makes the whole patch conditional on a field's value. */
@@ -101,16 +114,9 @@ export function jsonPatch<T extends KubeObject>(
   transport: ApiTransport,
   target: ObjectTarget,
   ops: readonly JsonPatchOp[],
-  options: WriteOptions & { readonly subresource?: "status" | "scale" } = {},
+  options: PatchOptions = {},
 ): Promise<T> {
-  return transport.request<T>({
-    method: "PATCH",
-    path: path(target, options.subresource),
-    query: query(options),
-    body: ops,
-    contentType: JSON_PATCH,
-    signal: options.signal,
-  });
+  return sendPatch<T>(transport, target, ops, JSON_PATCH, options);
 }
 
 /** Strategic merge patch: merges lists by key (containers by name). Built-in kinds only. */
@@ -128,14 +134,7 @@ export function strategicMergePatch<T extends KubeObject>(
       ),
     );
   }
-  return transport.request<T>({
-    method: "PATCH",
-    path: path(target),
-    query: query(options),
-    body: patch,
-    contentType: STRATEGIC_MERGE_PATCH,
-    signal: options.signal,
-  });
+  return sendPatch<T>(transport, target, patch, STRATEGIC_MERGE_PATCH, options);
 }
 
 /**
@@ -148,13 +147,8 @@ export function serverSideApply<T extends KubeObject>(
   intent: KubeObject & Record<string, unknown>,
   options: WriteOptions & { readonly force?: boolean; readonly subresource?: "status" } = {},
 ): Promise<T> {
-  return transport.request<T>({
-    method: "PATCH",
-    path: path(target, options.subresource),
-    query: query(options, { force: options.force === true ? "true" : undefined }),
-    body: intent,
-    contentType: APPLY_PATCH,
-    signal: options.signal,
+  return sendPatch<T>(transport, target, intent, APPLY_PATCH, options, {
+    force: options.force === true ? "true" : undefined,
   });
 }
 

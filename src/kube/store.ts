@@ -101,26 +101,26 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   }
 
   #index(key: string, obj: T): void {
-    for (const [name, fn] of this.#indexers) {
-      const index = this.#indexes.get(name);
-      if (index === undefined) continue;
-      for (const value of fn(obj)) {
-        let keys = index.get(value);
-        if (keys === undefined) index.set(value, (keys = new Set()));
-        keys.add(key);
-      }
-    }
+    this.#eachIndexValue(obj, (index, value) => {
+      let keys = index.get(value);
+      if (keys === undefined) index.set(value, (keys = new Set()));
+      keys.add(key);
+    });
   }
 
   #unindex(key: string, obj: T): void {
+    this.#eachIndexValue(obj, (index, value) => {
+      const keys = index.get(value);
+      keys?.delete(key);
+      if (keys?.size === 0) index.delete(value);
+    });
+  }
+
+  #eachIndexValue(obj: T, visit: (index: Map<string, Set<string>>, value: string) => void): void {
     for (const [name, fn] of this.#indexers) {
       const index = this.#indexes.get(name);
       if (index === undefined) continue;
-      for (const value of fn(obj)) {
-        const keys = index.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.delete(value);
-      }
+      for (const value of fn(obj)) visit(index, value);
     }
   }
 }
