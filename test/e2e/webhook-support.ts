@@ -21,23 +21,8 @@ import { clients, currentCluster, done, mergePatch, notYet, statusCode, waitFor 
 
 const CRD_DIR = join(import.meta.dirname, "../../crds");
 
-function stripCelRules(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripCelRules);
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([k]) => k !== "x-kubernetes-validations")
-      .map(([k, v]) => [k, stripCelRules(v)]),
-  );
-}
-
-/**
- * Makes sure the CRDs of crds/ are served. A CRD that already exists is left alone (other suites share
- * the cluster). If the API server refuses a CRD's CEL rules for their estimated cost (a problem of the
- * generated CRDs at the time of writing), it is created without those rules: the webhook applies the
- * same rules itself (src/api parseRollout), which is what these tests exercise.
- */
-export async function installCrds(): Promise<{ readonly celRulesStripped: readonly string[] }> {
+/** Makes sure the CRDs of crds/ are served. A CRD that already exists is left alone (other suites share it). */
+export async function installCrds(): Promise<void> {
   // Raw JSON: client-node's typed model would drop `x-kubernetes-*` keys written in YAML form.
   const { client } = createKubeClient({ kubeconfig: currentCluster().kubeconfig });
   const crds: ResourceRef = {
@@ -46,9 +31,7 @@ export async function installCrds(): Promise<{ readonly celRulesStripped: readon
     plural: "customresourcedefinitions",
     namespaced: false,
   };
-  const files = (await readdir(CRD_DIR)).filter((f) => f.endsWith(".yaml")).sort();
-  const stripped: string[] = [];
-  for (const file of files) {
+  for (const file of (await readdir(CRD_DIR)).filter((f) => f.endsWith(".yaml"))) {
     const crd = parse(await readFile(join(CRD_DIR, file), "utf8")) as { metadata: { name: string } };
     try {
       await client.request({ method: "GET", path: objectPath(crds, crd.metadata.name) });
@@ -59,10 +42,7 @@ export async function installCrds(): Promise<{ readonly celRulesStripped: readon
     try {
       await client.request({ method: "POST", path: collectionPath(crds), body: crd });
     } catch (err) {
-      if (isAlreadyExists(err)) continue;
-      if (!String(err).includes("estimated rule cost")) throw err;
-      stripped.push(crd.metadata.name);
-      await client.request({ method: "POST", path: collectionPath(crds), body: stripCelRules(crd) });
+      if (!isAlreadyExists(err)) throw err;
     }
   }
   await client.kc.closeConnections();
@@ -76,9 +56,6 @@ export async function installCrds(): Promise<{ readonly celRulesStripped: readon
       return notYet(err);
     }
   });
-  if (stripped.length > 0)
-    console.error(`[e2e] installed without CEL rules (cost over budget): ${stripped.join(", ")}`);
-  return { celRulesStripped: stripped };
 }
 
 export interface StartedWebhook extends RunningWebhook {
