@@ -65,6 +65,7 @@ export interface StartedWebhook extends RunningWebhook {
 export async function startWebhook(
   namespace: string,
   certificateTimes: Parameters<typeof runWebhook>[0]["certificateTimes"] = {},
+  options: { readonly waitForApiServer?: boolean } = {},
 ): Promise<StartedWebhook> {
   const metrics = new Registry();
   const running = await runWebhook({
@@ -79,7 +80,7 @@ export async function startWebhook(
     metrics,
   });
   const started = { ...running, metrics };
-  await waitUntilCalled(started);
+  if (options.waitForApiServer ?? true) await waitUntilCalled(started);
   return started;
 }
 

@@ -19,6 +19,7 @@ import {
   VERSION,
   WEBHOOK_CERT_SECRET,
 } from "../../src/api/names.ts";
+import { validTemplate } from "../../src/api/testdata/fixtures.ts";
 import { templateHash } from "../../src/plan/template-diff.ts";
 import { HELD_STATEFULSET_PARTITION } from "../../webhook/workloads/statefulset.ts";
 import {
@@ -151,6 +152,24 @@ describe("holding releases", () => {
       expect(await podImages(ns, "web")).toEqual(Array(3).fill("registry.example/app:v1"));
       const sets = await apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: "app=web" });
       expect(sets.items).toHaveLength(1);
+
+      // A user unpausing it during the release gets it re-held, not rejected.
+      await setRolloutStatus(ns, "web", {
+        phase: "Progressing",
+        currentStepIndex: 1,
+        currentStepState: "Upgrading",
+      });
+      await waitForCache(webhook, ns, "web", (r) => r?.status?.phase === "Progressing", "Progressing");
+      const unpaused = await apps.patchNamespacedDeployment(
+        {
+          name: "web",
+          namespace: ns,
+          body: { spec: { paused: false }, metadata: { labels: { team: "shop" } } },
+        },
+        strategicMergePatch,
+      );
+      expect(unpaused.spec?.paused).toBe(true);
+      expect(unpaused.metadata?.labels?.["team"]).toBe("shop");
     }));
 
   test("an image update of an attached StatefulSet sets a partition no pod reaches", () =>
@@ -378,6 +397,12 @@ describe("Rollout admission", () => {
         "uses updateStrategy OnDelete",
       );
 
+      const template = validTemplate();
+      template.spec["metrics"][0].successCondition = "result[0] >=";
+      expect(
+        await refusal(applyYaml({ ...template, metadata: { name: "success-rate", namespace: ns } } as never)),
+      ).toContain("spec.metrics[0].successCondition: does not compile");
+
       await setRolloutStatus(ns, "web", { phase: "Progressing", currentStepIndex: 1 });
       const fewer = rolloutManifest(ns, "web") as { spec: { strategy: { canary: { steps: unknown[] } } } };
       fewer.spec.strategy.canary.steps.pop();
@@ -440,6 +465,27 @@ describe("certificates", () => {
       await deleteNamespace(rotating).catch(() => undefined);
     }
   }, 120_000);
+});
+
+describe("two replicas", () => {
+  test("two webhook replicas starting at once converge on one certificate in one Secret", async () => {
+    const namespace = `slipway-e2e-race-${process.pid}`;
+    const [a, b] = await Promise.all([
+      startWebhook(namespace, {}, { waitForApiServer: false }),
+      startWebhook(namespace, {}, { waitForApiServer: false }),
+    ]);
+    try {
+      const [certA, certB] = await Promise.all([peerCertificate(a.url), peerCertificate(b.url)]);
+      expect(certA).toBe(certB);
+      const secret = await core.readNamespacedSecret({ name: WEBHOOK_CERT_SECRET, namespace });
+      const stored = new X509Certificate(Buffer.from(secret.data?.["tls.crt"] ?? "", "base64"));
+      expect(certA).toBe(stored.fingerprint256);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await deleteWebhookConfigurations();
+      await deleteNamespace(namespace).catch(() => undefined);
+    }
+  });
 });
 
 describe("the command", () => {
