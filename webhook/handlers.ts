@@ -19,6 +19,7 @@ import { approvedByAfter } from "./rollout-actions.ts";
 import { admitRollout, needsWorkload, type WorkloadLookup } from "./rollout-admission.ts";
 import { isLive, workloadKeyOf, type RolloutCache } from "./rollout-cache.ts";
 import { annotationsOf, isDeleting } from "./rollout-meta.ts";
+import type { HoldAdapter } from "./workloads/workload.ts";
 
 /** Reads the workload a Rollout names; only at Rollout admission (not the hot path). */
 export interface WorkloadReader {
@@ -76,7 +77,7 @@ function decide(
   request: AdmissionRequest,
   rollout: Rollout,
   deps: HandlerDeps,
-  adapter: NonNullable<ReturnType<typeof holdAdapterFor>>,
+  adapter: HoldAdapter,
 ): HoldDecision {
   return decideWorkloadUpdate({
     adapter,

@@ -19,8 +19,6 @@ import { mutateRollout, mutateWorkload, validateRollout, type HandlerDeps } from
 import { webhookMetrics } from "./metrics.ts";
 import { PATHS } from "./paths.ts";
 
-export { PATHS };
-
 /** An UPDATE carries object and oldObject; objects reach ~1.5 MiB in etcd, so 8 MiB leaves headroom. */
 export const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 /** Answer before the API server's `timeoutSeconds: 5` gives up, so the caller sees our message. */
