@@ -185,8 +185,13 @@ async function load(
 }
 
 async function main(): Promise<void> {
+  // BENCH_PROFILE=DIR writes a CPU profile of the server process there (for finding hot spots).
+  const profile = process.env["BENCH_PROFILE"];
   const child = fork(new URL(import.meta.url).pathname, [], {
     env: { ...process.env, BENCH_ROLE: "server" },
+    ...(profile === undefined
+      ? {}
+      : { execArgv: [...process.execArgv, "--cpu-prof", `--cpu-prof-dir=${profile}`] }),
   });
   const ready = await new Promise<ServerReady>((resolve, reject) => {
     child.once("message", (m) => resolve(m as ServerReady));

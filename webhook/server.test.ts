@@ -239,6 +239,27 @@ describe("AnalysisTemplate admission through /validate-rollout", () => {
   });
 });
 
+describe("deadlines", () => {
+  it("answers with a refusal naming the timeout when a handler does not finish in time", async () => {
+    await server.app.close();
+    const hanging: WorkloadReader = { read: () => new Promise(() => undefined) };
+    server = createWebhookServer({ deps: { ...deps(), workloads: hanging }, handlerTimeoutMs: 200 });
+    const started = Date.now();
+    const { status, review } = await post(
+      "/validate-rollout",
+      admissionReview("Rollout", undefined, rollout({ name: "new", workload: "new" }), {
+        operation: "CREATE",
+      }),
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(status).toBe(200);
+    expect(review.response).toMatchObject({
+      allowed: false,
+      status: { code: 504, message: "the Slipway webhook timed out on /validate-rollout; retry" },
+    });
+  });
+});
+
 describe("malformed requests", () => {
   it("answers bad JSON and a review without a uid with HTTP 400", async () => {
     const bad = await server.app.inject({
