@@ -90,7 +90,8 @@ function decide(
 
 /** Just enough of a Rollout to stamp the approver: the mutating webhook runs before schema validation. */
 const RolloutMetadataSchema = z.looseObject({
-  metadata: z.looseObject({ name: z.string(), namespace: z.string().optional() }),
+  // With generateName, mutating admission runs before the name is generated.
+  metadata: z.looseObject({ name: z.string().default(""), namespace: z.string().optional() }),
 });
 
 /** Stamps `approved-by` with the requester whenever an approval is set; nobody else can write it. */
@@ -100,7 +101,7 @@ export function mutateRollout(request: AdmissionRequest): AdmissionResponse {
   if (request.subResource !== undefined) return allow(uid);
   if (request.kind.group !== GROUP || request.kind.kind !== KIND_ROLLOUT) return allow(uid);
   const parsed = RolloutMetadataSchema.safeParse(request.object);
-  if (!parsed.success) return deny(uid, `the Rollout in the admission request has no metadata.name`, 400);
+  if (!parsed.success) return deny(uid, "the Rollout in the admission request has no metadata", 400);
   const rollout = parsed.data;
   const old = RolloutMetadataSchema.safeParse(request.oldObject);
   const live = request.operation === "UPDATE" && old.success ? old.data : undefined;

@@ -155,6 +155,18 @@ describe("/mutate-rollout and /validate-rollout", () => {
     expect(kept.metadata.annotations[ANNOTATION_APPROVED_BY]).toBe("bob");
   });
 
+  it("stamps an approval on a Rollout created with generateName (no name yet when mutating)", async () => {
+    const created = rollout({ annotations: { [ANNOTATION_APPROVE]: "1" } });
+    const { generateName: _unused, ...metadata } = { ...created.metadata, generateName: "web-" };
+    const unnamed = { ...created, metadata: { ...metadata, name: undefined, generateName: "web-" } };
+    const { review } = await post(
+      "/mutate-rollout",
+      admissionReview("Rollout", undefined, unnamed, { operation: "CREATE", username: "carol" }),
+    );
+    const stamped = applyBase64Patch(unnamed, review.response.patch) as { metadata: { annotations: Obj } };
+    expect(stamped.metadata.annotations[ANNOTATION_APPROVED_BY]).toBe("carol");
+  });
+
   it("refuses a stale approval and a retry of a healthy rollout in SPEC wording", async () => {
     cache.upsert(atStep(1));
     const stale = await post(
