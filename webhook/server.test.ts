@@ -156,9 +156,8 @@ describe("/mutate-rollout and /validate-rollout", () => {
   });
 
   it("stamps an approval on a Rollout created with generateName (no name yet when mutating)", async () => {
-    const created = rollout({ annotations: { [ANNOTATION_APPROVE]: "1" } });
-    const { generateName: _unused, ...metadata } = { ...created.metadata, generateName: "web-" };
-    const unnamed = { ...created, metadata: { ...metadata, name: undefined, generateName: "web-" } };
+    const metadata = { namespace: "shop", generateName: "web-", annotations: { [ANNOTATION_APPROVE]: "1" } };
+    const unnamed = { ...rollout(), metadata };
     const { review } = await post(
       "/mutate-rollout",
       admissionReview("Rollout", undefined, unnamed, { operation: "CREATE", username: "carol" }),
