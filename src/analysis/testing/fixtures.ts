@@ -106,8 +106,12 @@ export interface DriveOptions {
   /** Real-time mode: sleep until nextWakeAt. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly maxTicks?: number;
-  /** Called with the persisted JSON after each tick; may return a replacement (restart, resume, crash). */
-  readonly between?: (state: WorkflowState, tickNumber: number, now: number) => WorkflowState;
+  /** Called after each tick; may return the state to persist instead (restart, resume, crash). */
+  readonly between?: (
+    state: WorkflowState,
+    tickNumber: number,
+    now: number,
+  ) => WorkflowState | undefined | void | Promise<WorkflowState | undefined | void>;
   /** A new registry per tick (a restarted controller). */
   readonly registry: (tickNumber: number) => StepRegistry;
   /** Stop when this is true (e.g. the run suspended). */
@@ -125,7 +129,7 @@ export async function drive(
   for (let n = 0; n < (options.maxTicks ?? 200); n++) {
     if (options.clock !== undefined) now = options.clock();
     const result = await tick(definition, JSON.parse(json) as WorkflowState, now, options.registry(n));
-    const persisted = options.between?.(result.state, n, now) ?? result.state;
+    const persisted = (await options.between?.(result.state, n, now)) ?? result.state;
     json = JSON.stringify(persisted);
     const state = JSON.parse(json) as WorkflowState;
     if (isRunFinished(state.phase) || options.until?.(state) === true) return { state, ticks: n + 1, now };
