@@ -5,6 +5,7 @@ import {
   createRegistry,
   resume,
   startRun,
+  type JsonObject,
   type WorkflowDefinition,
   type WorkflowState,
 } from "../workflow/index.ts";
@@ -15,6 +16,8 @@ import {
   analysisTemplate,
   answer,
   drive,
+  GATE_STEP,
+  gateDefinition,
   memoryTemplates,
   SCOPE,
   scriptedProvider,
@@ -23,22 +26,9 @@ import {
 import type { TemplateSource } from "./templates.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
-const STEP = "step-2.analysis.1";
+const STEP = GATE_STEP;
 
-const definition = (extra: Record<string, unknown> = {}): WorkflowDefinition => ({
-  steps: [
-    {
-      name: STEP,
-      type: "analysis",
-      properties: {
-        step: 2,
-        template: { name: "gate", clusterScope: false },
-        args: [{ name: "service", value: "web" }],
-        ...extra,
-      },
-    },
-  ],
-});
+const definition = (extra: JsonObject = {}): WorkflowDefinition => gateDefinition("web", extra);
 
 const metric = (over: MetricFixture = {}): MetricFixture => ({
   name: "error-rate",

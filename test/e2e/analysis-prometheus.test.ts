@@ -13,22 +13,18 @@ import { queryPrometheus, type PrometheusRequest } from "../../src/analysis/prom
 import {
   analysisTemplate,
   drive,
+  GATE_STEP,
+  gateDefinition,
   memoryTemplates,
   SCOPE,
   type MetricFixture,
 } from "../../src/analysis/testing/fixtures.ts";
-import {
-  createRegistry,
-  resume,
-  startRun,
-  type WorkflowDefinition,
-  type WorkflowState,
-} from "../../src/workflow/index.ts";
+import { createRegistry, resume, startRun, type WorkflowState } from "../../src/workflow/index.ts";
 import { startExporter, type TestExporter } from "./lib/exporter.ts";
 import { sleep, startPrometheus, type PrometheusServer } from "./lib/prometheus.ts";
 import { waitFor, done, notYet } from "./lib/index.ts";
 
-const STEP = "step-2.analysis.1";
+const STEP = GATE_STEP;
 const EVIL = 'evil"} or vector(1) #';
 /** A 30 s window keeps data across the gap of a short outage (Prometheus scrapes again ~5 s after a start). */
 const ERROR_RATE =
@@ -107,19 +103,7 @@ async function runGate(
         onReport: (r) => reports.push(r),
       }),
     });
-  const definition: WorkflowDefinition = {
-    steps: [
-      {
-        name: STEP,
-        type: "analysis",
-        properties: {
-          step: 2,
-          template: { name: "gate", clusterScope: false },
-          args: [{ name: "service", value: options.service ?? "web" }],
-        },
-      },
-    ],
-  };
+  const definition = gateDefinition(options.service ?? "web");
   const run = await drive(definition, options.start ?? startRun(definition, `gate-${canary}`, Date.now()), {
     registry,
     clock: () => Date.now(),

@@ -4,6 +4,7 @@ import { API_VERSION, KIND_ANALYSIS_TEMPLATE } from "../../api/names.ts";
 import {
   isRunFinished,
   tick,
+  type JsonObject,
   type StepRegistry,
   type WorkflowDefinition,
   type WorkflowState,
@@ -18,6 +19,27 @@ export const SCOPE: AnalysisScope = {
   stableRevision: "stable1",
   clusterSecretNamespace: "slipway-system",
 };
+
+/** The name the rollout compiler gives the first gate of step 2. */
+export const GATE_STEP = "step-2.analysis.1";
+
+/** A one-step workflow: the gate of step 2 on template "gate" with argument service. */
+export function gateDefinition(service = "web", extra: JsonObject = {}): WorkflowDefinition {
+  return {
+    steps: [
+      {
+        name: GATE_STEP,
+        type: "analysis",
+        properties: {
+          step: 2,
+          template: { name: "gate", clusterScope: false },
+          args: [{ name: "service", value: service }],
+          ...extra,
+        },
+      },
+    ],
+  };
+}
 
 export interface MetricFixture {
   readonly name?: string;
