@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.ts";
 import { lintCommand } from "./lint.ts";
 import { planCommand } from "./plan.ts";
+import { webhookCommand } from "./webhook.ts";
+import { controllerCommand } from "./controller.ts";
 
 export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command("slipway")
@@ -10,7 +12,12 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .version("0.1.0")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  for (const command of [lintCommand(io, exit), planCommand(io, exit)]) {
+  for (const command of [
+    lintCommand(io, exit),
+    planCommand(io, exit),
+    webhookCommand(io, exit),
+    controllerCommand(io, exit),
+  ]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;
