@@ -46,6 +46,24 @@ export const statefulSetOriginalSchema = z.object({
 });
 export type StatefulSetOriginal = z.infer<typeof statefulSetOriginalSchema>;
 
+/**
+ * The update strategy of an OpenKruise CloneSet before the hold (the webhook saves the whole `updateStrategy`).
+ * Only `partition` and `paused` are changed by the hold, so only they are restored.
+ */
+export const cloneSetOriginalSchema = z.object({
+  kind: z.literal("CloneSet").optional(),
+  updateStrategy: z
+    .object({
+      type: z.enum(["ReCreate", "InPlaceIfPossible", "InPlaceOnly"]).optional(),
+      partition: intOrPercent.nullable().optional(),
+      paused: z.boolean().nullable().optional(),
+      maxUnavailable: intOrPercent.nullable().optional(),
+      maxSurge: intOrPercent.nullable().optional(),
+    })
+    .optional(),
+});
+export type CloneSetOriginal = z.infer<typeof cloneSetOriginalSchema>;
+
 /** `{rollout, stableRevision, canaryTemplateHash, startedAt}` of the release in progress. */
 export const releaseSchema = z.object({
   rollout: z.string().optional(),
@@ -93,6 +111,10 @@ export function parseDeploymentOriginal(object: KubeObject): Parsed<DeploymentOr
 
 export function parseStatefulSetOriginal(object: KubeObject): Parsed<StatefulSetOriginal> {
   return parseAnnotation(object, ANNOTATION_ORIGINAL, statefulSetOriginalSchema);
+}
+
+export function parseCloneSetOriginal(object: KubeObject): Parsed<CloneSetOriginal> {
+  return parseAnnotation(object, ANNOTATION_ORIGINAL, cloneSetOriginalSchema);
 }
 
 /** The release annotation is informational for workloads; a malformed one is treated as absent. */
