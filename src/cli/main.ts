@@ -1,8 +1,17 @@
 // The slipway / kubectl-slipway command line: wiring only; each command lives in its own file.
 import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.ts";
+import { abortCommand } from "./abort.ts";
+import { approveCommand } from "./approve.ts";
+import { getCommand } from "./get.ts";
 import { lintCommand } from "./lint.ts";
+import { pauseCommand } from "./pause.ts";
 import { planCommand } from "./plan.ts";
+import { promoteCommand } from "./promote.ts";
+import { resumeCommand } from "./resume.ts";
+import { retryCommand } from "./retry.ts";
+import { statusCommand } from "./status.ts";
+import { undoCommand } from "./undo.ts";
 
 export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command("slipway")
@@ -10,7 +19,19 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .version("0.1.0")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  for (const command of [lintCommand(io, exit), planCommand(io, exit)]) {
+  for (const command of [
+    lintCommand(io, exit),
+    planCommand(io, exit),
+    getCommand(io, exit),
+    approveCommand(io, exit),
+    abortCommand(io, exit),
+    retryCommand(io, exit),
+    promoteCommand(io, exit),
+    pauseCommand(io, exit),
+    resumeCommand(io, exit),
+    undoCommand(io, exit),
+    statusCommand(io, exit),
+  ]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;
