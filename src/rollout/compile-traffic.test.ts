@@ -6,6 +6,7 @@ import { withDefaults } from "../api/defaults.ts";
 import { parseRollout } from "../api/parse.ts";
 import { validateDefinition, type StepDefinition } from "../workflow/index.ts";
 import { compileRelease, compileRollback } from "./compile.ts";
+import { currentPhaseOf } from "./run-view.ts";
 import { registryForValidation } from "./steps/registry.ts";
 
 function spec(steps: unknown[]) {
@@ -70,5 +71,26 @@ describe("traffic in a compiled release", () => {
       "rollback.release {}",
       'rollback.traffic-cleanup {"mode":"remove"}',
     ]);
+  });
+});
+
+describe("the pin in status", () => {
+  it("shows a waiting pin step as step 1's traffic phase, with its message", () => {
+    const run = {
+      version: 1 as const,
+      runId: "r",
+      definitionHash: "h",
+      generation: 0,
+      phase: "Running" as const,
+      startedAt: 0,
+      steps: {
+        "step-1": { phase: "Running" as const },
+        "step-1.traffic.pin": {
+          phase: "Running" as const,
+          message: "step 1 traffic: Ingress shop/web not found",
+        },
+      },
+    };
+    expect(currentPhaseOf(run, 1)).toEqual({ phase: "traffic", state: run.steps["step-1.traffic.pin"] });
   });
 });

@@ -43,6 +43,10 @@ export const FINALLY_NAMES = {
  * `stable`), and finish removes the routing before the workload is released (mode `remove`).
  */
 export const TRAFFIC_PIN_NAME = "step-1.traffic.pin";
+const trafficUnpinName = (index: number): string => `${stepPhaseName(index, "traffic")}.unpin`;
+/** The traffic sub-steps that run before a step's upgrade (pin or unpin), shown as the step's traffic phase. */
+export const trafficPrepNames = (index: number): readonly string[] =>
+  index === 1 ? [TRAFFIC_PIN_NAME, trafficUnpinName(index)] : [trafficUnpinName(index)];
 const trafficRestore = (name: string, mode: RestoreMode, extra: Partial<StepDefinition> = {}): StepDefinition => ({
   name,
   type: STEP_TYPES.trafficRestore,
@@ -101,7 +105,7 @@ function compileStep(step: EffectiveStep, index: number, weight: number | null):
     weight === null
       ? []
       : everyPod
-        ? [trafficRestore(`${stepPhaseName(index, "traffic")}.unpin`, "unpin")]
+        ? [trafficRestore(trafficUnpinName(index), "unpin")]
         : index === 1
           ? [{ name: TRAFFIC_PIN_NAME, type: STEP_TYPES.traffic, properties: { step: 1, weight: 0, matches: [] } }]
           : [];
