@@ -6,7 +6,7 @@ import { ANNOTATION_ABORT, ANNOTATION_APPROVE } from "../../src/api/names.ts";
 import type { JsonObject } from "../../src/traffic/types.ts";
 import { clients, done, notYet, waitFor, withNamespace } from "./lib/index.ts";
 import { deployment } from "./lib/manifests.ts";
-import { annotationsOf, applyJson, getJson, specOf, userView } from "./lib/traffic.ts";
+import { annotationsOf, applyJson, getJson, installIstioCrds, specOf, userView } from "./lib/traffic.ts";
 import { startController, tail, type SlipwayProcess } from "./rollout/controller-process.ts";
 import {
   annotate,
@@ -28,6 +28,7 @@ let controller: SlipwayProcess;
 
 beforeAll(async () => {
   await installCrds();
+  await installIstioCrds();
   controller = await startController("traffic-tests");
 }, 120_000);
 
@@ -61,9 +62,14 @@ interface Setup {
   readonly ingress?: boolean;
   readonly grace?: number;
   readonly steps: readonly JsonObject[];
+  /** Default: nginx with the Ingress `web`. */
+  readonly router?: JsonObject;
+  /** More objects to create with the workload (a VirtualService). */
+  readonly extra?: readonly JsonObject[];
+  readonly deploymentStyle?: "partition" | "canary-deployment";
 }
 
-/** Deployment (4 pods) + Service + Ingress + Rollout with nginx routing; returns the stable revision. */
+/** Deployment (4 pods) + Service (+ Ingress) + Rollout with traffic routing; returns the stable revision. */
 async function attach(ns: string, o: Setup): Promise<string> {
   const objects: JsonObject[] = [
     deployment({
@@ -80,7 +86,7 @@ async function attach(ns: string, o: Setup): Promise<string> {
     },
   ];
   if (o.ingress !== false) objects.push(ingressManifest(ns));
-  await applyJson(objects, ns);
+  await applyJson([...objects, ...(o.extra ?? [])], ns);
   const stable = await waitFor(`Deployment ${ns}/${NAME} ready`, async () => {
     const pods = await clients().core.listNamespacedPod({ namespace: ns, labelSelector: `app=${NAME}` });
     const ready = pods.items.filter((p) =>
@@ -103,8 +109,13 @@ async function attach(ns: string, o: Setup): Promise<string> {
           strategy: {
             canary: {
               progressDeadlineSeconds: 120,
+              ...(o.deploymentStyle === undefined ? {} : { deploymentStyle: o.deploymentStyle }),
               steps: o.steps,
-              trafficRouting: { service: NAME, gracePeriodSeconds: o.grace ?? 1, nginx: { ingress: NAME } },
+              trafficRouting: {
+                service: NAME,
+                gracePeriodSeconds: o.grace ?? 1,
+                ...(o.router ?? { nginx: { ingress: NAME } }),
+              },
             },
           },
         },
@@ -401,6 +412,135 @@ describe("traffic in lock-step with the batches", () => {
         expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
       },
       { prefix: "traffic-missing" },
+    );
+  }, 180_000);
+
+  it("canary-deployment style: the canary revision becomes known only after step 1's Deployment exists; the pin comes first, traffic follows, nothing is left afterwards", async () => {
+    await withNamespace(
+      async (ns) => {
+        const stable = await attach(ns, { steps: STEPS, deploymentStyle: "canary-deployment" });
+        const timeline = new TrafficTimeline(ns);
+        await timeline.start();
+        try {
+          const ingressBefore = await getJson(ingPath(ns, NAME));
+          await setTemplate(ns, "Deployment", NAME, "example/web:v2");
+          const paused = await waitForRollout(
+            ns,
+            NAME,
+            "approval pause at step 2",
+            (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
+          );
+          const canary = paused.status?.canaryRevision ?? "";
+          expect(specOf(await getJson(svcPath(ns, `${NAME}-canary`)))["selector"]).toEqual({
+            app: NAME,
+            "pod-template-hash": canary,
+          });
+          expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
+          // The original stays at full size on stable; the canary Deployment runs the batch.
+          const ready = timeline.readyPodsAt(Number.MAX_SAFE_INTEGER);
+          expect([ready.get(canary), ready.get(stable)]).toEqual([2, REPLICAS]);
+          const pin = timeline.first((e) => e.kind === "service" && e.name === NAME && e.pinned === stable);
+          expect(pin?.rv).toBeLessThan(timeline.first((e) => e.kind === "pod" && e.hash === canary)?.rv ?? 0);
+          expect(
+            timeline.readyPodsAt(timeline.first(isWeight("5"))?.rv ?? 0).get(canary) ?? 0,
+          ).toBeGreaterThanOrEqual(1);
+
+          await annotate(ns, NAME, ANNOTATION_APPROVE, "2");
+          await waitForRollout(
+            ns,
+            NAME,
+            "Healthy after the release",
+            (s) => s.phase === "Healthy" && s.history?.at(-1)?.outcome === "Succeeded",
+          );
+          expect(await getJson(ingPath(ns, `${NAME}-canary`))).toBeUndefined();
+          expect(await getJson(svcPath(ns, `${NAME}-canary`))).toBeUndefined();
+          expect(specOf(await getJson(svcPath(ns, NAME)))["selector"]).toEqual({ app: NAME });
+          expect(JSON.stringify(await getJson(ingPath(ns, NAME)))).toBe(JSON.stringify(ingressBefore));
+        } catch (err) {
+          fail(err, timeline);
+        } finally {
+          timeline.stop();
+        }
+      },
+      { prefix: "traffic-canary-deployment" },
+    );
+  }, 180_000);
+
+  it("Istio: a release with a header match and two named routes shifts only the listed one, and leaves the VirtualService exactly as it was", async () => {
+    await withNamespace(
+      async (ns) => {
+        const vs: JsonObject = {
+          apiVersion: "networking.istio.io/v1",
+          kind: "VirtualService",
+          metadata: { name: NAME, namespace: ns },
+          spec: {
+            hosts: ["web.example"],
+            http: [
+              {
+                name: "api",
+                match: [{ uri: { prefix: "/api" } }],
+                route: [{ destination: { host: "web" } }],
+              },
+              { name: "primary", route: [{ destination: { host: "web" } }] },
+            ],
+          },
+        };
+        const steps: JsonObject[] = [
+          { replicas: 1, traffic: "5%", matches: [{ headers: [{ name: "x-canary", value: "true" }] }] },
+          { replicas: "50%", traffic: "50%", pause: {} },
+          { replicas: "100%" },
+        ];
+        const vsPath = `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/${NAME}`;
+        await attach(ns, {
+          steps,
+          ingress: false,
+          grace: 2,
+          extra: [vs],
+          router: { istio: { virtualService: { name: NAME, routes: ["primary"] } } },
+        });
+        const before = await getJson(vsPath);
+        await setTemplate(ns, "Deployment", NAME, "example/web:v2");
+        const http = async () => (specOf(await getJson(vsPath))["http"] ?? []) as JsonObject[];
+        const matched = await waitFor(
+          "step 1: a canary-only route before primary",
+          async () => {
+            const routes = await http();
+            return routes.map((r) => r["name"]).join(",") === "api,slipway-canary-primary,primary"
+              ? done(routes)
+              : notYet(routes);
+          },
+          { intervalMs: 100 },
+        );
+        expect(matched[1]?.["match"]).toEqual([{ headers: { "x-canary": { exact: "true" } } }]);
+        await waitForRollout(
+          ns,
+          NAME,
+          "approval pause at step 2",
+          (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
+        );
+        const atPause = await http();
+        expect(atPause.map((r) => r["name"])).toEqual(["api", "primary"]);
+        expect(JSON.stringify(atPause[0])).toBe(JSON.stringify((specOf(before)["http"] as JsonObject[])[0]));
+        expect(atPause[1]?.["route"]).toEqual([
+          { destination: { host: "web" }, weight: 50 },
+          { destination: { host: "web-canary" }, weight: 50 },
+        ]);
+        await annotate(ns, NAME, ANNOTATION_APPROVE, "2");
+        await waitForRollout(
+          ns,
+          NAME,
+          "Healthy after the release",
+          (s) => s.phase === "Healthy" && s.history?.at(-1)?.outcome === "Succeeded",
+        );
+        expect(
+          userView({
+            ...(await getJson(vsPath)),
+            metadata: { ...((await getJson(vsPath))?.["metadata"] as JsonObject), generation: 0 },
+          }),
+        ).toBe(userView({ ...before, metadata: { ...(before?.["metadata"] as JsonObject), generation: 0 } }));
+        expect(await getJson(svcPath(ns, `${NAME}-canary`))).toBeUndefined();
+      },
+      { prefix: "traffic-istio-release" },
     );
   }, 180_000);
 });
