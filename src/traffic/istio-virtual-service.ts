@@ -129,6 +129,16 @@ function canaryDestination(stableDestination: JsonValue, routing: VirtualService
   return { ...rest, host: renameHost(host, routing.stableService, dest.canaryService) };
 }
 
+/**
+ * In subset mode a stable destination without a subset would reach every pod of the Service, canary pods
+ * included: it is pointed at the stable subset.
+ */
+function stableDestination(destination: JsonValue, routing: VirtualServiceRouting): JsonObject {
+  const d = objectAt(destination);
+  if (routing.destination.kind !== "subset") return d;
+  return { ...d, destination: { ...objectAt(d["destination"]), subset: routing.destination.stableSubset } };
+}
+
 /** The route's destinations with the canary at `weight` %. */
 function weightedRoute(route: JsonObject, routing: VirtualServiceRouting, weight: number): JsonObject {
   const destinations = arrayAt(route["route"]);
@@ -147,7 +157,7 @@ function weightedRoute(route: JsonObject, routing: VirtualServiceRouting, weight
   );
   const out: JsonValue[] = destinations.map((d, i) => {
     const s = stableIdx.indexOf(i);
-    if (s >= 0) return { ...objectAt(d), weight: stableWeights[s] ?? 0 };
+    if (s >= 0) return { ...stableDestination(d, routing), weight: stableWeights[s] ?? 0 };
     if (i === canaryIdx) return { ...objectAt(d), weight: canaryWeight };
     return d;
   });

@@ -110,8 +110,9 @@ describe("VirtualService weights", () => {
       weight: 50,
       matches: [],
     });
+    // A stable destination without a subset would reach canary pods too: it is pointed at the stable subset.
     expect(weights(http(plain)[0])).toEqual([
-      ["web", undefined, 50],
+      ["web", "stable", 50],
       ["web", "canary", 50],
     ]);
   });

@@ -6,7 +6,7 @@ import { ISTIO_GROUP, ISTIO_VERSIONS } from "./io.ts";
 import { destinationRuleSpecFor } from "./istio-destination-rule.ts";
 import { virtualServiceSpecFor, type VirtualServiceRouting } from "./istio-virtual-service.ts";
 import { describeRef, refOf } from "./objects.ts";
-import { canaryServiceName } from "./services.ts";
+import { canaryKnown, canaryServiceName } from "./services.ts";
 import type { IstioRouting } from "../api/rollout.ts";
 import type {
   DesiredTraffic,
@@ -103,9 +103,12 @@ function planEnsure(
             namespace: target.namespace,
             stableService: target.routing.service,
             revisionLabel: target.revisionLabel,
+            // The canary subset waits for its revision; the stable one is pinned before any canary pod exists.
             subsets: [
               { name: drSpec.stableSubset, revision: target.stableRevision },
-              { name: drSpec.canarySubset, revision: target.canaryRevision },
+              ...(canaryKnown(target)
+                ? [{ name: drSpec.canarySubset, revision: target.canaryRevision }]
+                : []),
             ],
           }),
       );

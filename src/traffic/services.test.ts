@@ -173,11 +173,19 @@ describe("problems a person must fix", () => {
     expect(problem(planServices({ stable: observed(service()), canary: undefined }, t))).toMatch(/too long/);
   });
 
-  it("revisions not known yet", () => {
-    const t = nginxTarget({ canaryRevision: "" });
+  it("a stable revision not known yet", () => {
+    const t = nginxTarget({ stableRevision: "" });
     expect(problem(planServices({ stable: observed(service()), canary: undefined }, t))).toMatch(
-      /waiting for the stable and canary revisions/,
+      /waiting for the stable revision \(pod-template-hash\) to be known before pinning Service shop\/web/,
     );
+  });
+});
+
+describe("a canary revision not known yet", () => {
+  it("pins the stable Service but creates no canary Service", () => {
+    const t = nginxTarget({ canaryRevision: "" });
+    const writes = writesOf(planServices({ stable: observed(service()), canary: undefined }, t));
+    expect(writes.map((w) => `${w.type} ${w.ref.name}`)).toEqual(["patch web"]);
   });
 });
 

@@ -2,7 +2,7 @@
 // Service's selector is pinned to the stable revision (so nobody reaches a canary pod by accident) and a
 // canary Service `<service>-canary` selects the canary revision. Pure planners.
 import { CANARY_SUFFIX } from "../api/names.ts";
-import { planInPlace, planRestoreInPlace, type Computed } from "./in-place.ts";
+import { planInPlace, planRestoreInPlace, type Computed, type InPlaceStep } from "./in-place.ts";
 import { arrayAt, isObject, objectAt, stringAt, stringMap } from "./json.ts";
 import {
   deleteWrite,
@@ -110,20 +110,22 @@ function withoutNodePort(port: JsonValue): JsonValue {
   return rest;
 }
 
-function revisionsProblem(target: TrafficTarget): string | undefined {
-  if (target.stableRevision !== "" && target.canaryRevision !== "") return undefined;
-  return `waiting for the stable and canary revisions (${target.revisionLabel}) to be known before routing traffic`;
-}
+/** A canary-deployment's revision is known only once its first ReplicaSet exists (after the first batch starts). */
+export const canaryKnown = (target: TrafficTarget): boolean => target.canaryRevision !== "";
 
 /**
- * Pin the stable Service to the stable revision and make the canary Service select the canary revision.
- * One stage: neither change sends traffic anywhere new while no canary pod exists.
+ * Pin the stable Service to the stable revision and make the canary Service select the canary revision (once
+ * that revision is known). One stage: neither change sends traffic anywhere new.
  */
-export function planServices(observed: ObservedServices, target: TrafficTarget): Plan {
+export function planServices(observed: ObservedServices, target: TrafficTarget, pinStable = true): Plan {
   const stableRef = stableServiceRef(target);
   const canaryRef = canaryServiceRef(target);
-  const waiting = revisionsProblem(target);
-  if (waiting !== undefined) return { kind: "problem", problem: waiting };
+  if (pinStable && target.stableRevision === "") {
+    return {
+      kind: "problem",
+      problem: `waiting for the stable revision (${target.revisionLabel}) to be known before pinning ${describeRef(stableRef)}`,
+    };
+  }
   if (canaryRef.name.length > MAX_SERVICE_NAME) {
     return {
       kind: "problem",
@@ -139,20 +141,27 @@ export function planServices(observed: ObservedServices, target: TrafficTarget):
   }
   const original = originalSelector(stable, target);
   if (!original.ok) return { kind: "problem", problem: original.problem };
-  const pin = planInPlace(
-    {
-      ref: stableRef,
-      obj: stable,
-      path: "/spec/selector",
-      current: stable.spec["selector"] ?? null,
-      createMissing: true,
-      reason: `pin ${describeRef(stableRef)} to the stable revision ${target.stableRevision}`,
-    },
-    (selector) => ({ ok: true, value: withRevision(selector, target.revisionLabel, target.stableRevision) }),
-  );
+  const pin = pinStable
+    ? planInPlace(
+        {
+          ref: stableRef,
+          obj: stable,
+          path: "/spec/selector",
+          current: stable.spec["selector"] ?? null,
+          createMissing: true,
+          reason: `pin ${describeRef(stableRef)} to the stable revision ${target.stableRevision}`,
+        },
+        (selector) => ({
+          ok: true,
+          value: withRevision(selector, target.revisionLabel, target.stableRevision),
+        }),
+      )
+    : unpin(stable, target);
   if ("problem" in pin) return { kind: "problem", problem: pin.problem };
   const canarySelector = withRevision(original.value, target.revisionLabel, target.canaryRevision);
-  const canary = planCanaryService(observed.canary, stable, target, canarySelector);
+  const canary = canaryKnown(target)
+    ? planCanaryService(observed.canary, stable, target, canarySelector)
+    : undefined;
   if (typeof canary === "string") return { kind: "problem", problem: canary };
   const writes = [...(canary === undefined ? [] : [canary]), ...(pin.write === undefined ? [] : [pin.write])];
   return { kind: "writes", stages: writes.length > 0 ? [writes] : [] };
@@ -187,16 +196,23 @@ function planCanaryService(
   );
 }
 
-/** Un-pin: the stable Service's selector back to exactly what it was (SPEC §5.5, first step of finish). */
-export function planUnpinStable(stable: ObservedObject | undefined, target: TrafficTarget): Plan {
-  if (stable === undefined) return { kind: "writes", stages: [] };
+function unpin(stable: ObservedObject, target: TrafficTarget): InPlaceStep {
   const ref = stableServiceRef(target);
-  const restore = planRestoreInPlace({
+  return planRestoreInPlace({
     ref,
     obj: stable,
     path: "/spec/selector",
     reason: `un-pin ${describeRef(ref)}: restore its original selector`,
   });
+}
+
+/**
+ * Un-pin: the stable Service's selector back to exactly what it was — first step of finish (SPEC §5.5), and
+ * before a step that moves every pod (the pinned Service would lose all its endpoints).
+ */
+export function planUnpinStable(stable: ObservedObject | undefined, target: TrafficTarget): Plan {
+  if (stable === undefined) return { kind: "writes", stages: [] };
+  const restore = unpin(stable, target);
   if ("problem" in restore) return { kind: "problem", problem: restore.problem };
   return { kind: "writes", stages: restore.write === undefined ? [] : [[restore.write]] };
 }

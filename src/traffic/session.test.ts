@@ -96,6 +96,22 @@ describe("a release through nginx", () => {
     expect([...io.objects.keys()].sort()).toEqual(["Ingress/shop/web", "Service/shop/web"]);
   });
 
+  it("releases the pin before a step that moves every pod, keeps it released, and keeps the routes", async () => {
+    const { io, session, originals } = nginxWorld();
+    await settle(() => session.ensure({ weight: 50, matches: [] }));
+    const before = io.writes.length;
+    await settle(() => session.unpinStable());
+    expect(log(io).slice(before)).toEqual(["patch Service web"]);
+    expect(noVersion(io.find("Service", "shop", "web"))).toBe(noVersion(originals[0]));
+    await settle(() => session.ensure({ weight: 100, matches: [], pinStable: false }));
+    expect(log(io).slice(before + 1)).toEqual(["patch Ingress web-canary"]);
+    expect(spec(io.find("Service", "shop", "web"))["selector"]).toEqual({ app: "web" });
+    expect(spec(io.find("Service", "shop", "web-canary"))["selector"]).toEqual({
+      app: "web",
+      "pod-template-hash": "canary1",
+    });
+  });
+
   it("routes to stable on abort without un-pinning or deleting anything", async () => {
     const { io, session } = nginxWorld();
     await settle(() =>
@@ -138,6 +154,46 @@ describe("a release through nginx", () => {
     const seen = await settle(() => session.ensure({ weight: 0, matches: [] }));
     expect(seen.at(-1)).toEqual({ kind: "done" });
     expect(log(io).filter((l) => l === "create Service web-canary")).toHaveLength(1);
+  });
+});
+
+describe("before the canary revision is known (canary-deployment style, before its first batch)", () => {
+  it("pins the stable Service only, checks the Ingress, and refuses any weight for the canary", async () => {
+    const io = new FakeTrafficIO();
+    io.put(service());
+    io.put(typicalIngress());
+    const session = trafficSession(io, nginxTarget({ canaryRevision: "" }));
+    expect((await settle(() => session.ensure({ weight: 0, matches: [] }))).at(-1)).toEqual({ kind: "done" });
+    expect(log(io)).toEqual(["patch Service web"]);
+    const weighted = await session.ensure({ weight: 5, matches: [] });
+    expect(weighted.kind === "blocked" && weighted.problem).toMatch(/waiting for the canary revision/);
+    const missing = new FakeTrafficIO();
+    missing.put(service());
+    const blocked = await trafficSession(missing, nginxTarget({ canaryRevision: "" })).ensure({
+      weight: 0,
+      matches: [],
+    });
+    expect(blocked.kind === "blocked" && blocked.problem).toMatch(/Ingress shop\/web .* not found/);
+  });
+
+  it("in subset mode pins the stable subset and routes every stable destination to it", async () => {
+    const io = new FakeTrafficIO();
+    io.put(destinationRule({ host: "web", subsets: [{ name: "stable", labels: { app: "web" } }] }));
+    io.put(virtualService({ http: [{ name: "primary", route: [{ destination: { host: "web" } }] }] }));
+    await settle(() =>
+      trafficSession(io, istioTarget({ subsets: true }, { canaryRevision: "" })).ensure({
+        weight: 0,
+        matches: [],
+      }),
+    );
+    expect(spec(io.find("DestinationRule", "shop", "web"))["subsets"]).toEqual([
+      { name: "stable", labels: { app: "web", "pod-template-hash": "stable1" } },
+    ]);
+    const route = (spec(io.find("VirtualService", "shop", "web"))["http"] as JsonObject[])[0];
+    expect(route?.["route"]).toEqual([
+      { destination: { host: "web", subset: "stable" }, weight: 100 },
+      { destination: { host: "web", subset: "canary" }, weight: 0 },
+    ]);
   });
 });
 

@@ -1,12 +1,14 @@
 // The three things a release does with traffic, each as observe → pure plan → apply the first stage:
 //   ensure(weight, matches)  a step: Services pinned/created, then the router set (SPEC §5.4)
 //   routeToStable()          abort/rollback, first action: weight 0 and no matches (SPEC §5.6)
+//   unpinStable()            before a step that moves every pod: the stable Service selects all pods again
 //   removeRouting()          finish: un-pin stable → remove canary routes → delete canary Service (SPEC §5.5)
 // One stage per call: the caller waits the grace period and calls again until the result is `done`, so a
 // crash anywhere resumes from what the cluster shows.
 import type { ApplyResult, TrafficIO } from "./io.ts";
 import { observeRouter, type ObservedRouter } from "./providers.ts";
 import {
+  canaryKnown,
   canaryServiceRef,
   planDeleteCanaryService,
   planServices,
@@ -33,7 +35,7 @@ export type TrafficProgress =
   /** Cannot proceed until a person acts; the message says what to do. */
   | { readonly kind: "blocked"; readonly problem: string };
 
-export type TrafficOperation = "ensure" | "toStable" | "remove";
+export type TrafficOperation = "ensure" | "toStable" | "unpin" | "remove";
 
 export async function observeWorld(io: TrafficIO, target: TrafficTarget): Promise<TrafficWorld> {
   const [stable, canary, router] = await Promise.all([
@@ -61,12 +63,25 @@ function upToProblem(plans: readonly Plan[]): Plan {
   return { kind: "writes", stages };
 }
 
-/** Step traffic: pinned stable Service and canary Service first (when the router uses them), then the router. */
+/**
+ * Step traffic: pinned stable Service and canary Service first (when the router uses them), then the router.
+ * Before the canary revision is known only weight 0 is possible: the stable side is pinned, and a router that
+ * routes by Service is checked (a missing Ingress is reported before any pod moves) but not yet written.
+ */
 export function planEnsureTraffic(world: TrafficWorld, target: TrafficTarget, desired: DesiredTraffic): Plan {
+  const known = canaryKnown(target);
+  if (!known && (desired.weight > 0 || desired.matches.length > 0)) {
+    return {
+      kind: "problem",
+      problem: `waiting for the canary revision (${target.revisionLabel}) to be known before sending traffic to it`,
+    };
+  }
   const services: Plan = world.router.usesServices
-    ? planServices(world.services, target)
+    ? planServices(world.services, target, desired.pinStable ?? true)
     : { kind: "writes", stages: [] };
-  return allOrProblem([services, world.router.planEnsure(desired, { createMissing: true })]);
+  const router = world.router.planEnsure(desired, { createMissing: true });
+  const routerWrites = known || !world.router.usesServices || router.kind === "problem";
+  return allOrProblem([services, routerWrites ? router : { kind: "writes", stages: [] }]);
 }
 
 /** Abort: weight 0, matches removed, only on what Slipway already changed; the pin stays (canary pods may exist). */
@@ -94,6 +109,8 @@ export function planOperation(
       return planEnsureTraffic(world, target, desired);
     case "toStable":
       return planRouteToStable(world);
+    case "unpin":
+      return planUnpinStable(world.services.stable, target);
     case "remove":
       return planRemoveRouting(world, target);
     default: {
@@ -133,6 +150,7 @@ export async function advance(
 export interface TrafficSession {
   ensure(desired: DesiredTraffic): Promise<TrafficProgress>;
   routeToStable(): Promise<TrafficProgress>;
+  unpinStable(): Promise<TrafficProgress>;
   removeRouting(): Promise<TrafficProgress>;
 }
 
@@ -140,6 +158,7 @@ export function trafficSession(io: TrafficIO, target: TrafficTarget): TrafficSes
   return {
     ensure: (desired) => advance(io, target, "ensure", { desired, apply: true }),
     routeToStable: () => advance(io, target, "toStable", { apply: true }),
+    unpinStable: () => advance(io, target, "unpin", { apply: true }),
     removeRouting: () => advance(io, target, "remove", { apply: true }),
   };
 }

@@ -126,12 +126,14 @@ describe("the traffic step type", () => {
         { name: "a", type: "traffic", properties: { weight: 120 } },
         { name: "b", type: "traffic", properties: { weight: 5, matches: [{ headers: [] }] } },
         { name: "c", type: "traffic-restore", properties: {} },
+        { name: "d", type: "traffic", properties: { weight: 5, matches: [], pin: "no" } },
       ]),
       registry,
     );
     expect(problems.join("\n")).toMatch(/weight must be an integer from 0 to 100/);
     expect(problems.join("\n")).toMatch(/matches must be a list/);
     expect(problems.join("\n")).toMatch(/mode must be "stable"/);
+    expect(problems.join("\n")).toMatch(/pin must be a boolean/);
   });
 });
 

@@ -150,8 +150,11 @@ function matchesOf(value: JsonValue | undefined): TrafficMatch[] | undefined {
 export function desiredOf(properties: JsonObject): DesiredTraffic | undefined {
   const weight = properties["weight"];
   const matches = matchesOf(properties["matches"]);
+  const pin = properties["pin"];
   if (typeof weight !== "number" || !Number.isInteger(weight) || weight < 0 || weight > 100) return undefined;
-  return matches === undefined ? undefined : { weight, matches };
+  if (pin !== undefined && typeof pin !== "boolean") return undefined;
+  if (matches === undefined) return undefined;
+  return pin === false ? { weight, matches, pinStable: false } : { weight, matches };
 }
 
 function stepLabel(properties: JsonObject): string {
@@ -172,6 +175,8 @@ export function trafficStepType(env: TrafficStepEnv): StepType {
           "properties.matches must be a list of {headers: [{name, value, type?}]} with at least one header each",
         );
       }
+      const pin = properties["pin"];
+      if (pin !== undefined && typeof pin !== "boolean") problems.push("properties.pin must be a boolean");
       return problems;
     },
     run: (ctx) => {
@@ -187,22 +192,38 @@ export function trafficStepType(env: TrafficStepEnv): StepType {
   };
 }
 
-export const RESTORE_MODES = ["stable", "remove"] as const;
-export type RestoreMode = (typeof RESTORE_MODES)[number];
+/** What a `traffic-restore` step does (properties.mode). */
+const RESTORE_OPERATIONS = {
+  /** Abort, rollback: weight 0 and no matches, on what Slipway changed; the pin stays. */
+  stable: { operation: "toStable", label: "routing traffic back to stable" },
+  /** Before a step that moves every pod: the stable Service selects all pods again; routes unchanged. */
+  unpin: { operation: "unpin", label: "releasing the stable Service's pin" },
+  /** Finish: un-pin, remove the canary routes, delete the canary Service. */
+  remove: { operation: "remove", label: "removing traffic routing" },
+} as const satisfies Record<string, { readonly operation: TrafficOperation; readonly label: string }>;
+
+export type RestoreMode = keyof typeof RESTORE_OPERATIONS;
+export const RESTORE_MODES = Object.keys(RESTORE_OPERATIONS) as readonly RestoreMode[];
+
+function restoreModeOf(value: JsonValue | undefined): RestoreMode | undefined {
+  return typeof value === "string" && Object.hasOwn(RESTORE_OPERATIONS, value)
+    ? (value as RestoreMode)
+    : undefined;
+}
 
 export function trafficRestoreStepType(env: TrafficStepEnv): StepType {
   return {
     validate: (properties) =>
-      RESTORE_MODES.includes(properties["mode"] as RestoreMode)
+      restoreModeOf(properties["mode"]) !== undefined
         ? []
         : [
-            `properties.mode must be "stable" (abort, rollback: weight 0 first) or "remove" (finish: remove all routing)`,
+            `properties.mode must be "stable" (abort, rollback: weight 0 first), "unpin" (before a step that moves every pod) or "remove" (finish: remove all routing)`,
           ],
     run: (ctx) => {
-      const mode = ctx.properties["mode"] === "stable" ? "stable" : "remove";
-      return mode === "stable"
-        ? drive(env, ctx, "routing traffic back to stable", "toStable", undefined, { mode })
-        : drive(env, ctx, "removing traffic routing", "remove", undefined, { mode });
+      const mode = restoreModeOf(ctx.properties["mode"]);
+      if (mode === undefined) throw new Error(`traffic-restore step ${ctx.name}: no valid properties.mode`);
+      const { operation, label } = RESTORE_OPERATIONS[mode];
+      return drive(env, ctx, label, operation, undefined, { mode });
     },
   };
 }

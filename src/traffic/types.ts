@@ -43,6 +43,11 @@ export interface TrafficMatch {
 export interface DesiredTraffic {
   readonly weight: number;
   readonly matches: readonly TrafficMatch[];
+  /**
+   * Keep the stable Service pinned to the stable revision (default). False from the step that moves every
+   * pod on: with no stable pod left, a pinned Service would have no endpoints while it still carries traffic.
+   */
+  readonly pinStable?: boolean;
 }
 
 export const TO_STABLE: DesiredTraffic = { weight: 0, matches: [] };
