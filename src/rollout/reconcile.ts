@@ -22,6 +22,7 @@ import { decideSituation, holdsRelease, withKnownRevision, type Situation } from
 import { computeStatus, type Standing } from "./status.ts";
 import { registryFor, registryForValidation } from "./steps/registry.ts";
 import { statusChanged } from "./status-diff.ts";
+import { trafficStepEnv } from "./traffic-env.ts";
 import type { ObservedTarget } from "./workload-port.ts";
 
 export interface ReconcileResult {
@@ -252,11 +253,12 @@ async function tickActive(pass: Pass, workload: ObservedTarget): Promise<number 
     pass.events.push({ type: "Warning", reason: "UnsupportedSteps", message: problems.join("; ") });
     return undefined;
   }
+  const traffic = trafficStepEnv(io.traffic, pass.obj, spec, record);
   const result = await tick(
     definition,
     record.run,
     now,
-    registryFor({ spec, workload, apply: io.apply, record }),
+    registryFor({ spec, workload, apply: io.apply, record, traffic }),
   );
   pass.record = { ...record, run: result.state };
   pass.events.push(...eventsFromRun(result.events, stepCount(definition)));
