@@ -8,6 +8,7 @@ import type { EventRecorder } from "../kube/events.ts";
 import { Informer } from "../kube/informer.ts";
 import type { KubeMetrics } from "../kube/metrics.ts";
 import {
+  CLONESETS,
   collectionPath,
   CONTROLLER_REVISIONS,
   DEPLOYMENTS,
@@ -40,7 +41,16 @@ export interface ControllerOptions {
   readonly recorder: EventRecorder;
   readonly workers?: number;
   readonly writeCounter?: WriteCounter;
+  /** Also watch OpenKruise CloneSets; only where the API server serves them (an informer would fail otherwise). */
+  readonly cloneSets?: boolean;
 }
+
+/** The workload kinds a Rollout can name, by kind: where they live (for the caches). */
+const WORKLOAD_API_VERSIONS: Readonly<Record<string, string>> = {
+  Deployment: "apps/v1",
+  StatefulSet: "apps/v1",
+  CloneSet: "apps.kruise.io/v1alpha1",
+};
 
 const WORKLOAD_INDEX = "workload";
 
@@ -82,6 +92,8 @@ export class RolloutController {
     this.#caches.set(kindKey("apps/v1", "Deployment"), informer(DEPLOYMENTS, "deployments"));
     this.#caches.set(kindKey("apps/v1", "ReplicaSet"), informer(REPLICASETS, "replicasets"));
     this.#caches.set(kindKey("apps/v1", "StatefulSet"), informer(STATEFULSETS, "statefulsets"));
+    if (options.cloneSets === true)
+      this.#caches.set(kindKey("apps.kruise.io/v1alpha1", "CloneSet"), informer(CLONESETS, "clonesets"));
     this.#caches.set(
       kindKey("apps/v1", "ControllerRevision"),
       informer(CONTROLLER_REVISIONS, "controllerrevisions"),
@@ -106,6 +118,7 @@ export class RolloutController {
     };
     on(kindKey("apps/v1", "Deployment"), (d) => this.#workloadChanged(d, "Deployment"));
     on(kindKey("apps/v1", "StatefulSet"), (s) => this.#workloadChanged(s, "StatefulSet"));
+    on(kindKey("apps.kruise.io/v1alpha1", "CloneSet"), (c) => this.#workloadChanged(c, "CloneSet"));
     on(kindKey("apps/v1", "ReplicaSet"), (rs) => this.#ownedBy(rs));
     on(kindKey("apps/v1", "ControllerRevision"), (cr) => this.#ownedBy(cr));
     on(kindKey("v1", "Pod"), (pod) => this.#ownedBy(pod));
@@ -129,8 +142,11 @@ export class RolloutController {
     const owner = controllerOf(obj);
     if (owner?.name === undefined) return;
     const namespace = obj.metadata?.namespace ?? "";
-    if (owner.kind === "Deployment" || owner.kind === "StatefulSet") {
-      const parent = this.#caches.get(kindKey("apps/v1", owner.kind))?.store.getByName(namespace, owner.name);
+    const workloadApiVersion = owner.kind === undefined ? undefined : WORKLOAD_API_VERSIONS[owner.kind];
+    if (owner.kind !== undefined && workloadApiVersion !== undefined) {
+      const parent = this.#caches
+        .get(kindKey(workloadApiVersion, owner.kind))
+        ?.store.getByName(namespace, owner.name);
       if (parent !== undefined) this.#workloadChanged(parent, owner.kind);
       return;
     }

@@ -8,7 +8,7 @@ import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
 import { KubeMetrics } from "../kube/metrics.ts";
-import { collectionPath, NAMESPACES, objectPath } from "../kube/resources.ts";
+import { CLONESETS, collectionPath, groupVersionPath, NAMESPACES, objectPath } from "../kube/resources.ts";
 import { RolloutController } from "./controller.ts";
 
 export interface StartControllerOptions {
@@ -51,6 +51,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     { userAgent: "slipway-controller/0.1.0" },
   );
   const recorder = new EventRecorder({ transport: client, logger: log.child({ component: "events" }) });
+  const cloneSets = await servesCloneSets(client);
   const controller = new RolloutController({
     client,
     ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
@@ -59,6 +60,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     kubeMetrics,
     recorder,
     workers: o.workers,
+    cloneSets,
   });
 
   const metrics = await serveMetrics(registry, o.metricsPort, o.webhook?.local !== false);
@@ -114,6 +116,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
       namespace: o.namespace ?? "(all)",
       leaderElect: o.leaderElect,
       webhook: webhook?.url ?? "(not in this process)",
+      cloneSets,
     },
     "slipway controller started",
   );
@@ -152,6 +155,23 @@ async function serveMetrics(registry: Registry, port: number, loopback: boolean)
     server.listen(port, loopback ? "127.0.0.1" : "0.0.0.0", () => resolve());
   });
   return server;
+}
+
+/**
+ * Whether the API server serves OpenKruise CloneSets (checked once at start: a CRD installed later needs a
+ * restart). Without them, Rollouts of CloneSets report the workload as missing.
+ */
+async function servesCloneSets(client: KubeClient): Promise<boolean> {
+  try {
+    const list = await client.request<{ resources?: readonly { name: string }[] }>({
+      method: "GET",
+      path: groupVersionPath(CLONESETS),
+    });
+    return list.resources?.some((r) => r.name === CLONESETS.plural) === true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
 }
 
 /** The Lease lives in Slipway's namespace; on a fresh local cluster nothing created it yet. */

@@ -55,6 +55,8 @@ export interface CloneSetView {
   readonly rawPartition: IntOrPercent | undefined;
   /** Pods kruise keeps on old revisions for that partition. */
   readonly partition: number;
+  /** `updateStrategy.paused` as written (the hold writes `false` even where the user had none). */
+  readonly rawPaused: boolean | undefined;
   readonly paused: boolean;
   readonly original: CloneSetOriginal | undefined;
   readonly hasOriginal: boolean;
@@ -160,6 +162,7 @@ export function viewCloneSet(objects: CloneSetObjects, now: Date): CloneSetView 
     replicas,
     rawPartition: strategy?.partition ?? undefined,
     partition,
+    rawPaused: strategy?.paused ?? undefined,
     paused: strategy?.paused === true,
     original: parsed.ok ? parsed.value : undefined,
     hasOriginal: cs.metadata?.annotations?.[ANNOTATION_ORIGINAL] !== undefined,

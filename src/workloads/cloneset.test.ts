@@ -314,6 +314,13 @@ describe("CloneSet partition", () => {
       expect(observe(notCounted, all).releaseDone()).toBe(false);
     });
 
+    it("removes the `paused: false` the hold added where the user had no paused field", () => {
+      const cs = cloneSet({ ...held, partition: 3, paused: false });
+      expect(patchesOf(observe(cs, allStable()).planRelease().writes)).toEqual([
+        { spec: { updateStrategy: { partition: 0, paused: null } } },
+      ]);
+    });
+
     it("keeps back what the user's own partition kept back", () => {
       const original = { kind: "CloneSet", updateStrategy: { partition: 2 } };
       const cs = cloneSet({ original, stableRevision: S, partition: 2, updatedReplicas: 3 });

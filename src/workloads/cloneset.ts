@@ -142,7 +142,7 @@ function restoreWrites(
     const strategy: Record<string, unknown> = {};
     if ((saved?.partition ?? null) !== (view.rawPartition ?? null))
       strategy["partition"] = saved?.partition ?? null;
-    if ((saved?.paused ?? false) !== view.paused) strategy["paused"] = saved?.paused ?? null;
+    if ((saved?.paused ?? null) !== (view.rawPaused ?? null)) strategy["paused"] = saved?.paused ?? null;
     if (Object.keys(strategy).length > 0) spec = { updateStrategy: strategy };
   }
   return finishPatch(view.cs, cloneSetRef(view.cs), spec, what, reason);

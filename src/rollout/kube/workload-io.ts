@@ -5,6 +5,7 @@ import { isAlreadyExists, isConflict, isNotFound, toApiError } from "../../kube/
 import type { Informer } from "../../kube/informer.ts";
 import { mergePatch } from "../../kube/patch.ts";
 import {
+  CLONESETS,
   collectionPath,
   CONTROLLER_REVISIONS,
   DEPLOYMENTS,
@@ -25,6 +26,7 @@ const RESOURCES: ReadonlyMap<string, ResourceRef> = new Map([
   ["apps/v1/Deployment", DEPLOYMENTS],
   ["apps/v1/ReplicaSet", REPLICASETS],
   ["apps/v1/StatefulSet", STATEFULSETS],
+  ["apps.kruise.io/v1alpha1/CloneSet", CLONESETS],
   ["apps/v1/ControllerRevision", CONTROLLER_REVISIONS],
   ["v1/Pod", PODS],
   ["v1/Service", SERVICES],

@@ -14,6 +14,7 @@ import {
   WEBHOOK_CONFIGURATION_NAME,
 } from "../../../src/api/names.ts";
 import type { RolloutStatus } from "../../../src/api/rollout-status.ts";
+import { setCloneSetTemplate } from "./cloneset.ts";
 import {
   applyYaml,
   clients,
@@ -91,7 +92,7 @@ export function custom(identity: Identity = "admin"): CustomObjectsApi {
 }
 
 export interface RolloutShape {
-  readonly kind?: "Deployment" | "StatefulSet";
+  readonly kind?: "Deployment" | "StatefulSet" | "CloneSet";
   readonly workload?: string;
   readonly steps?: readonly unknown[];
   readonly progressDeadlineSeconds?: number;
@@ -113,7 +114,11 @@ export function rolloutManifest(namespace: string, name: string, o: RolloutShape
     kind: "Rollout",
     metadata: { name, namespace },
     spec: {
-      workloadRef: { apiVersion: "apps/v1", kind: o.kind ?? "Deployment", name: o.workload ?? name },
+      workloadRef: {
+        apiVersion: o.kind === "CloneSet" ? "apps.kruise.io/v1alpha1" : "apps/v1",
+        kind: o.kind ?? "Deployment",
+        name: o.workload ?? name,
+      },
       ...(o.paused === undefined ? {} : { paused: o.paused }),
       strategy: {
         canary: {
@@ -221,11 +226,12 @@ export async function grantRolloutOperator(namespace: string, user: string): Pro
 /** `kubectl set image` (a strategic merge patch of one container), retried while the webhook restarts. */
 export async function setTemplate(
   namespace: string,
-  kind: "Deployment" | "StatefulSet",
+  kind: "Deployment" | "StatefulSet" | "CloneSet",
   name: string,
   image: string,
   labels: Record<string, string | null> = {},
 ): Promise<void> {
+  if (kind === "CloneSet") return setCloneSetTemplate(namespace, name, image, labels);
   const { apps } = clients();
   const body = {
     spec: { template: { metadata: { labels }, spec: { containers: [{ name: "app", image }] } } },

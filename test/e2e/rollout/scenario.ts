@@ -2,7 +2,8 @@
 // it, and "pods settled at these counts".
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { RolloutStatus } from "../../../src/api/rollout-status.ts";
-import { applyYaml, done, notYet, waitFor, withNamespace } from "../lib/index.ts";
+import { applyYaml, cloneSet, done, notYet, waitFor, withNamespace } from "../lib/index.ts";
+import { getCloneSet } from "./cloneset.ts";
 import { deployment, headlessService, statefulSet } from "../lib/manifests.ts";
 import { clients } from "../lib/index.ts";
 import {
@@ -17,7 +18,7 @@ import { ReleaseMonitor, type Bounds } from "./release-monitor.ts";
 export const NAME = "web";
 
 export interface Subject {
-  readonly kind: "Deployment" | "StatefulSet";
+  readonly kind: "Deployment" | "StatefulSet" | "CloneSet";
   readonly style?: "partition" | "canary-deployment";
   readonly replicas: number;
   /** The bounds the release must respect (from the workload's own strategy, plus the canary Deployment). */
@@ -49,8 +50,27 @@ export const STATEFULSET: Subject = {
   bounds: { replicas: 5, maxSurge: 0, maxUnavailable: 1 },
 };
 
+/**
+ * A 6-replica OpenKruise CloneSet with kruise's default strategy (ReCreate, maxSurge 0, maxUnavailable 20%,
+ * rounded up when maxSurge is 0: 2 pods).
+ */
+export const CLONESET: Subject = {
+  kind: "CloneSet",
+  replicas: 6,
+  bounds: { replicas: 6, maxSurge: 0, maxUnavailable: 2 },
+};
+
 export async function workloadReady(ns: string, subject: Subject): Promise<void> {
   await waitFor(`${subject.kind} ${ns}/${NAME} ready`, async () => {
+    if (subject.kind === "CloneSet") {
+      const cs = await getCloneSet(ns, NAME);
+      const s = cs.status;
+      return s?.observedGeneration === cs.metadata?.generation &&
+        s?.readyReplicas === subject.replicas &&
+        s?.currentRevision === s?.updateRevision
+        ? done(undefined)
+        : notYet(s);
+    }
     if (subject.kind === "Deployment") {
       const d = await getDeployment(ns, NAME);
       const s = d.status;
@@ -71,7 +91,11 @@ export async function attach(ns: string, subject: Subject, shape: RolloutShape =
   await grantRolloutOperator(ns, "alice");
   const o = { name: NAME, namespace: ns, replicas: subject.replicas, image: "example/web:v1" };
   const objects: KubernetesObject[] =
-    subject.kind === "Deployment" ? [deployment(o)] : [headlessService(NAME, ns), statefulSet(o)];
+    subject.kind === "Deployment"
+      ? [deployment(o)]
+      : subject.kind === "CloneSet"
+        ? [cloneSet(o)]
+        : [headlessService(NAME, ns), statefulSet(o)];
   await applyYaml(objects);
   await workloadReady(ns, subject);
   const rollout = rolloutManifest(ns, NAME, {
@@ -119,11 +143,21 @@ export async function podsSettled(
 /** The workload's own rollout settings, to compare after the release (strategy / updateStrategy). */
 export async function nativeStrategy(ns: string, subject: Subject): Promise<unknown> {
   if (subject.kind === "Deployment") return (await getDeployment(ns, NAME)).spec?.strategy;
+  if (subject.kind === "CloneSet") return (await getCloneSet(ns, NAME)).spec.updateStrategy;
   return (await clients().apps.readNamespacedStatefulSet({ namespace: ns, name: NAME })).spec?.updateStrategy;
 }
 
 /** The workload's metadata and whether its native controller is free to act (not paused/held). */
 export async function workloadState(ns: string, subject: Subject) {
+  if (subject.kind === "CloneSet") {
+    const cs = await getCloneSet(ns, NAME);
+    const strategy = cs.spec.updateStrategy;
+    const partition = strategy?.partition ?? 0;
+    return {
+      metadata: cs.metadata,
+      held: strategy?.paused === true || (partition !== 0 && partition !== "0%"),
+    };
+  }
   if (subject.kind === "Deployment") {
     const d = await getDeployment(ns, NAME);
     return { metadata: d.metadata, held: d.spec?.paused === true };
