@@ -110,20 +110,26 @@ export async function revertToStable(conn: Connection, name: string): Promise<re
       ];
     }
     try {
-      // Conditional on the version read: a template changed meanwhile is never overwritten blindly.
+      // Conditional on the template read: one changed meanwhile is never overwritten blindly. (Not on
+      // resourceVersion: the workload's status moves it every few seconds during a release.)
       await jsonPatch(
         conn.client,
         target,
         [
-          { op: "test", path: "/metadata/resourceVersion", value: workload.metadata?.resourceVersion ?? "" },
+          { op: "test", path: "/spec/template", value: workload.spec?.template ?? null },
           { op: "replace", path: "/spec/template", value: template },
         ],
         { fieldManager: "kubectl-slipway" },
       );
     } catch (err) {
-      const lostRace = isApiError(err) && (err.status === 409 || /test/i.test(err.serverMessage));
-      if (lostRace && attempt < ATTEMPTS) continue;
-      throw err;
+      // A failed `test` comes back as 422 with a generic message; re-read and decide again.
+      const lostRace = isApiError(err) && (err.status === 409 || err.status === 422);
+      if (!lostRace) throw err;
+      if (attempt < ATTEMPTS) continue;
+      throw new Error(
+        `the pod template of ${ref.kind} ${conn.namespace}/${ref.name} kept changing while undo ran; run it again`,
+        { cause: err },
+      );
     }
     return [
       `${ref.kind} ${conn.namespace}/${ref.name}: pod template set back to the stable revision ${revision}; ` +

@@ -105,7 +105,10 @@ function pods(index: number, step: CanaryStep, standing: StepStanding, ctx: Step
   const plan = ctx.planned?.[index - 1];
   const replicas = ctx.replicas;
   if (plan === undefined || replicas === undefined) {
-    const what = typeof step.replicas === "number" ? `${step.replicas} pods` : `${step.replicas} of the pods`;
+    const what =
+      typeof step.replicas === "number"
+        ? `${step.replicas} pod${step.replicas === 1 ? "" : "s"}`
+        : `${step.replicas} of the pods`;
     return [`${detail("pods")}${what} on the canary`];
   }
   const width = barWidth(ctx.width);
