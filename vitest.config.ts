@@ -17,7 +17,7 @@ export default defineConfig({
           environment: "node",
           globalSetup: ["test/e2e/global-setup.ts"],
           // Prints the control-plane log tails when a test fails.
-          setupFiles: ["test/e2e/lib/failure-logs.ts"],
+          setupFiles: ["test/e2e/lib/failure-logs.ts", "test/e2e/lib/isolation.ts"],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
