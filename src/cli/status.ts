@@ -104,7 +104,8 @@ async function wait(
     done.abort();
   };
   const watcher = new RolloutWatcher(conn, name, check);
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => done.abort(), timeoutMs);
+  const timer =
+    timeoutMs === undefined ? undefined : setTimeout(() => done.abort(), Math.min(timeoutMs, 2_147_483_647));
   try {
     await watcher.start();
     check();
