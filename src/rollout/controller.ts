@@ -23,6 +23,7 @@ import {
 import { runWorkers } from "../kube/worker.ts";
 import { WorkQueue } from "../kube/workqueue.ts";
 import type { RolloutObject } from "./io.ts";
+import { KubeAnalysis } from "./kube/analysis-ports.ts";
 import { kubeReconcileIO } from "./kube/reconcile-io.ts";
 import { CachedWorkloadIO, kindKey, type WriteCounter } from "./kube/workload-io.ts";
 import { ControllerMetrics } from "./metrics.ts";
@@ -38,6 +39,8 @@ export interface ControllerOptions {
   readonly recorder: EventRecorder;
   readonly workers?: number;
   readonly writeCounter?: WriteCounter;
+  /** Slipway's namespace (Secrets of ClusterAnalysisTemplates); default slipway-system. */
+  readonly slipwayNamespace?: string;
 }
 
 const WORKLOAD_INDEX = "workload";
@@ -60,6 +63,7 @@ export class RolloutController {
   readonly #rollouts: Informer<KubeObject>;
   readonly #caches = new Map<string, Informer<KubeObject>>();
   readonly #metrics: ControllerMetrics;
+  readonly #analysis: KubeAnalysis;
   /** Rollouts this process wrote, until the watch delivers a version at least as new. */
   readonly #written = new Map<string, { readonly obj: KubeObject; readonly from: string }>();
 
@@ -82,6 +86,14 @@ export class RolloutController {
     this.#caches.set(kindKey("apps/v1", "StatefulSet"), informer(STATEFULSETS, "statefulsets"));
     this.#caches.set(kindKey("apps/v1", "ControllerRevision"), informer(CONTROLLER_REVISIONS, "controllerrevisions"));
     this.#caches.set(kindKey("v1", "Pod"), informer(PODS, "pods"));
+    this.#analysis = new KubeAnalysis({
+      client: options.client,
+      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+      logger: options.logger,
+      registry: options.registry,
+      kubeMetrics: options.kubeMetrics,
+      slipwayNamespace: options.slipwayNamespace ?? "slipway-system",
+    });
     this.#wire();
   }
 
@@ -134,7 +146,7 @@ export class RolloutController {
 
   /** Starts every informer (on every replica) and resolves once all have listed. */
   async startInformers(): Promise<void> {
-    const all = [this.#rollouts, ...this.#caches.values()];
+    const all = [this.#rollouts, ...this.#caches.values(), ...this.#analysis.informers];
     for (const informer of all) informer.start();
     await Promise.all(all.map((i) => i.waitForSync()));
     this.#log.info({ informers: all.length }, "caches synced");
@@ -157,7 +169,7 @@ export class RolloutController {
 
   async stop(): Promise<void> {
     this.#queue.shutDown();
-    await Promise.all([this.#rollouts, ...this.#caches.values()].map((i) => i.stop()));
+    await Promise.all([this.#rollouts, ...this.#caches.values(), ...this.#analysis.informers].map((i) => i.stop()));
   }
 
   #current(key: string): KubeObject | undefined {
@@ -183,13 +195,16 @@ export class RolloutController {
       this.#metrics.reconciled("error", started);
       return undefined;
     }
-    const io = kubeReconcileIO({
-      client: this.#o.client,
-      workloads: new CachedWorkloadIO(this.#o.client, this.#caches, this.#o.writeCounter),
-      recorder: this.#o.recorder,
-      remember: (obj, from) => this.#written.set(key, { obj, from }),
-      now: () => new Date(),
-    });
+    const io = {
+      ...kubeReconcileIO({
+        client: this.#o.client,
+        workloads: new CachedWorkloadIO(this.#o.client, this.#caches, this.#o.writeCounter),
+        recorder: this.#o.recorder,
+        remember: (obj, from) => this.#written.set(key, { obj, from }),
+        now: () => new Date(),
+      }),
+      analysis: this.#analysis.ports,
+    };
     const metadata = raw.metadata ?? {};
     const obj: RolloutObject = {
       rollout: parsed.value,

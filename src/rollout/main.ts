@@ -51,6 +51,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     kubeMetrics,
     recorder,
     workers: o.workers,
+    slipwayNamespace: o.slipwayNamespace,
   });
 
   const metrics = await serveMetrics(registry, o.metricsPort, o.webhook?.local !== false);

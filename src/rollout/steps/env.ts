@@ -4,6 +4,7 @@ import type { EffectiveRolloutSpec } from "../../api/defaults.ts";
 import type { JsonObject, JsonValue, StepType } from "../../workflow/index.ts";
 import type { ReleaseRecord } from "../record.ts";
 import type { ApplyWrites, WorkloadPort } from "../workload-port.ts";
+import type { AnalysisEnv } from "./analysis.ts";
 
 export interface StepEnv {
   readonly spec: EffectiveRolloutSpec;
@@ -11,6 +12,8 @@ export interface StepEnv {
   readonly apply: ApplyWrites;
   /** The record as it was before this tick (promotion, failure pause, deadline floor). */
   readonly record: ReleaseRecord;
+  /** Metric gates; absent when the controller runs without an analysis provider. */
+  readonly analysis?: AnalysisEnv;
 }
 
 export type StepTypeFactory = (env: StepEnv) => StepType;

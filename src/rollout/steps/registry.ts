@@ -4,6 +4,7 @@
 import { createRegistry, type StepRegistry } from "../../workflow/index.ts";
 import { STEP_TYPES } from "../compile.ts";
 import { abortStep } from "./abort.ts";
+import { analysisStep } from "./analysis.ts";
 import { batchStep } from "./batch.ts";
 import type { StepEnv, StepTypeFactory } from "./env.ts";
 import { finishStep } from "./finish.ts";
@@ -14,6 +15,7 @@ const factories = new Map<string, StepTypeFactory>([
   [STEP_TYPES.pause, pauseStep],
   [STEP_TYPES.finish, finishStep],
   [STEP_TYPES.abort, abortStep],
+  [STEP_TYPES.analysis, analysisStep],
 ]);
 
 /** Adds a step type (one line per extension: traffic, analysis, traffic-restore). */
