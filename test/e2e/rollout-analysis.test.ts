@@ -102,8 +102,9 @@ async function startRelease(
     (s) => s.canaryRevision !== undefined && s.phase !== "Healthy",
   );
   const canary = started.status?.canaryRevision ?? "";
-  exporter.setTraffic(ns, canary, o.traffic === undefined ? GOOD : (o.traffic ?? { rps: 0, errorRate: 0 }));
+  // traffic: null — the canary's series never appears (only another revision's does): an empty vector.
   if (o.traffic === null) exporter.setTraffic(ns, `not-${canary}`, GOOD);
+  else exporter.setTraffic(ns, canary, o.traffic ?? GOOD);
   return { monitor, canary };
 }
 
