@@ -153,7 +153,7 @@ function describe(input: StatusInput): View {
     if (aborting && record.end?.outcome !== "Superseded") {
       return withWait({
         phase: "Aborted",
-        message: `aborting: ${record.end?.reason ?? "a step failed"}; ${runMessage(record)}`,
+        message: `aborting: ${record.end?.reason ?? failedStepMessage(record) ?? "a step failed"}; ${runMessage(record)}`,
         stepIndex: index,
       });
     }
@@ -186,6 +186,14 @@ function describe(input: StatusInput): View {
     return withWait({ ...base, phase: "Paused", pauseReason: "AnalysisInconclusive", message: `step ${index}/${n}: ${why}` });
   }
   return withWait({ ...base, phase: "Progressing", message: `step ${index}/${n}: ${detail}` });
+}
+
+/** Why a run that failed by itself is aborting: the message of the step that failed (not of its groups). */
+function failedStepMessage(record: ReleaseRecord): string | undefined {
+  for (const state of Object.values(record.run.steps)) {
+    if (state.phase === "Failed" && state.reason !== "SubStepFailed" && state.reason !== "Terminated") return state.message;
+  }
+  return undefined;
 }
 
 function runMessage(record: ReleaseRecord): string {

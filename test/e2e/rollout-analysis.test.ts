@@ -203,7 +203,14 @@ describe("step gates drive the release", () => {
           metric: { initialDelay: "2s", noData: "Fail" },
         });
         try {
-          const aborted = await waitForRollout(ns, NAME, "Aborted on no data", (s) => s.phase === "Aborted");
+          const aborted = await waitForRollout(
+            ns,
+            NAME,
+            "Aborted on no data",
+            (s) =>
+              s.phase === "Aborted" &&
+              s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
+          );
           expect(aborted.status?.message).toContain(
             "no data: the query returned an empty vector (noData: Fail)",
           );
