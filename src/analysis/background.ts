@@ -8,7 +8,7 @@
 // (or pauses it with onFailure: pause), on `inconclusive` pauses it with reason AnalysisInconclusive.
 // Approving clears the inconclusive verdict (`approved: true`) and measuring goes on.
 import type { MetricStatus } from "../api/rollout-status.ts";
-import { acknowledgeInconclusive, advanceGate, compactGateState, type GateState } from "./gate.ts";
+import { acknowledgeVerdict, advanceGate, compactGateState, type GateState } from "./gate.ts";
 import { NOOP_ANALYSIS_METRICS, type AnalysisMetricsSink } from "./metrics.ts";
 import type { MetricProvider } from "./provider.ts";
 import { metricStatuses, progressMessage, verdictMessage } from "./summary.ts";
@@ -35,7 +35,7 @@ export interface BackgroundInput {
   readonly args: readonly ArgValue[];
   readonly scope: AnalysisScope;
   readonly now: number;
-  /** A human approved the release while the analysis was Inconclusive: clear it and keep measuring. */
+  /** A human approved the release while the analysis was Inconclusive or Failed (onFailure: pause): clear it, measure on. */
   readonly approved?: boolean;
   readonly deps: {
     readonly templates: TemplateSource;
@@ -71,7 +71,7 @@ export async function advanceBackground(input: BackgroundInput): Promise<Backgro
     startedAt: input.now,
     gate: { version: 1, metrics: [] },
   };
-  const gate = input.approved === true ? acknowledgeInconclusive(started.gate) : started.gate;
+  const gate = input.approved === true ? acknowledgeVerdict(started.gate) : started.gate;
   const resolved = await resolveTemplates(input.templates, input.args, input.scope, input.deps.templates);
   if (!resolved.ok) {
     const state = { ...started, gate };

@@ -148,16 +148,17 @@ export function recordMeasurement(
 }
 
 /**
- * After a human approved an Inconclusive background analysis: its inconclusive metrics run on with
- * their inconclusive and error streaks cleared (the history and totals stay).
+ * After a human approved a background analysis that was Inconclusive (or Failed, with onFailure: pause):
+ * those metrics run on with their failed, inconclusive and error streaks cleared (history and totals of
+ * successful measurements stay), so the next verdict is about what happens from now on.
  */
-export function acknowledgeInconclusive(state: GateState): GateState {
+export function acknowledgeVerdict(state: GateState): GateState {
   return {
     ...state,
     metrics: state.metrics.map((m) => {
-      if (m.phase !== "Inconclusive") return m;
+      if (m.phase !== "Inconclusive" && m.phase !== "Failed") return m;
       const { rule: _rule, ...rest } = m;
-      return { ...rest, phase: "Running", inconclusive: 0, consecutiveErrors: 0 };
+      return { ...rest, phase: "Running", failed: 0, inconclusive: 0, consecutiveErrors: 0 };
     }),
   };
 }

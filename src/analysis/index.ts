@@ -35,7 +35,6 @@ export {
   analysisStepType,
   gateStateOfStep,
   isInconclusiveGate,
-  readGateState,
   ANALYSIS_STEP_TYPE,
   ANALYSIS_INCONCLUSIVE,
   type AnalysisStepDeps,
@@ -53,3 +52,4 @@ export {
   MEASUREMENTS_METRIC,
   type AnalysisMetricsSink,
 } from "./metrics.ts";
+export { readGateState, readBackgroundState, BackgroundStateSchema } from "./state-schema.ts";

@@ -21,11 +21,12 @@ import {
   type StepType,
 } from "../workflow/index.ts";
 import type { MetricStatus } from "../api/rollout-status.ts";
-import { advanceGate, compactGateState, GATE_STATE_VERSION, type GateState } from "./gate.ts";
+import { advanceGate, compactGateState, type GateState } from "./gate.ts";
 import { NOOP_ANALYSIS_METRICS, type AnalysisMetricsSink } from "./metrics.ts";
 import type { Outcome } from "./outcome.ts";
 import type { MetricProvider } from "./provider.ts";
 import { metricStatuses, progressMessage, verdictMessage } from "./summary.ts";
+import { readGateState } from "./state-schema.ts";
 import { resolveTemplates, type AnalysisScope, type TemplateSource } from "./templates.ts";
 
 export const ANALYSIS_STEP_TYPE = "analysis";
@@ -78,6 +79,11 @@ export function analysisStepType(deps: AnalysisStepDeps): StepType {
     },
     run: (ctx) => runGate(deps, ctx),
   };
+}
+
+function approveAdvice(step: number | undefined): string {
+  if (step === undefined) return "approve to continue, or abort";
+  return `approve step ${step} (rollouts.slipway.dev/approve: "${step}") to continue, or abort`;
 }
 
 /** The token that resumes an inconclusive gate: the step's approval token (`approve: <step>`). */
@@ -139,7 +145,7 @@ async function runGate(deps: AnalysisStepDeps, ctx: StepContext): Promise<StepOu
     case "Inconclusive":
       return {
         ...suspended(gateToken(properties, ctx.name), {
-          reason: `${message}; approve step to continue, or abort`,
+          reason: `${message}; ${approveAdvice(properties.step)}`,
         }),
         memory,
       };
@@ -148,39 +154,6 @@ async function runGate(deps: AnalysisStepDeps, ctx: StepContext): Promise<StepOu
       throw new Error(`unknown outcome ${String(unknown)}`);
     }
   }
-}
-
-const StoredMeasurementSchema = z.object({
-  index: z.int(),
-  phase: z.enum(["Successful", "Failed", "Inconclusive", "Error"]),
-  at: z.number(),
-  value: z.string().optional(),
-  message: z.string().optional(),
-});
-const MetricStateSchema = z.object({
-  key: z.string(),
-  count: z.int(),
-  successful: z.int(),
-  failed: z.int(),
-  inconclusive: z.int(),
-  errors: z.int(),
-  consecutiveErrors: z.int(),
-  taken: z.int(),
-  nextAt: z.number(),
-  phase: z.enum(["Running", "Successful", "Failed", "Inconclusive"]),
-  rule: z.string().optional(),
-  measurements: z.array(StoredMeasurementSchema),
-});
-const GateStateSchema = z.object({
-  version: z.literal(GATE_STATE_VERSION),
-  metrics: z.array(MetricStateSchema),
-});
-
-/** Reads a persisted gate state (step memory or `outputs.gate`); undefined when absent or not one. */
-export function readGateState(value: JsonValue | undefined): GateState | undefined {
-  if (value === undefined) return undefined;
-  const parsed = GateStateSchema.safeParse(value);
-  return parsed.success ? (parsed.data as GateState) : undefined;
 }
 
 /** The gate state of an analysis step as persisted by the engine: memory while it runs, outputs once done. */

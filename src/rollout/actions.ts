@@ -8,7 +8,13 @@ import {
   ANNOTATION_PROMOTE,
   ANNOTATION_RETRY,
 } from "../api/names.ts";
-import { resume, restart, terminate, type WorkflowDefinition } from "../workflow/index.ts";
+import {
+  resume,
+  restart,
+  terminate,
+  type WorkflowDefinition,
+  type WorkflowState,
+} from "../workflow/index.ts";
 import { stepPhaseName } from "./compile.ts";
 import { activeRecord, isRunActive, outcomeOf, type ReleaseRecord } from "./record.ts";
 import { currentStepIndex, isInMain } from "./run-view.ts";
@@ -90,6 +96,7 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
         deadlineFloorAt: _d,
         historyRecorded: _h,
         pausedAt: _pa,
+        background: _b,
         ...rest
       } = record;
       record = { ...rest, run: restart(record.run, ctx.definition) };
@@ -187,14 +194,15 @@ function approveActive(
       },
     };
   }
-  const pause = record.run.steps[stepPhaseName(parsed.step, "pause")];
-  if (pause?.phase === "Suspended" && pause.token === approvalToken(parsed.step)) {
+  // The pause, or an analysis gate of the step that was Inconclusive: both wait for the step's token.
+  if (isSuspendedWith(record.run, approvalToken(parsed.step))) {
     return {
       record: { ...record, run: resume(record.run, approvalToken(parsed.step), { ...approvedBy }) },
       consume: true,
       event: { type: "Normal", reason: "Approved", message: `step ${parsed.step} approved${who}` },
     };
   }
+  const pause = record.run.steps[stepPhaseName(parsed.step, "pause")];
   if (pause?.phase === "Succeeded" || pause?.phase === "Skipped")
     return warn(`step ${parsed.step} is not paused`);
   // The step has not reached its pause yet: keep the approval until it does.
@@ -226,9 +234,7 @@ function promoteActive(
   const promotion = value === "full" ? { generation, full: true } : { generation, throughStep: step };
   const { failurePause: _f, ...rest } = record;
   let run = record.run;
-  const pause = run.steps[stepPhaseName(step, "pause")];
-  if (pause?.phase === "Suspended" && pause.token === approvalToken(step))
-    run = resume(run, approvalToken(step));
+  if (isSuspendedWith(run, approvalToken(step))) run = resume(run, approvalToken(step));
   const message =
     value === "full"
       ? `promoted to the end, skipping every remaining step${who}`
@@ -238,4 +244,9 @@ function promoteActive(
     event: { type: "Normal", reason: "Promoted", message },
     why: "",
   };
+}
+
+/** Some step of the run is suspended waiting for `token`. */
+function isSuspendedWith(run: WorkflowState, token: string): boolean {
+  return Object.values(run.steps).some((step) => step.phase === "Suspended" && step.token === token);
 }

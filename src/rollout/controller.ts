@@ -26,6 +26,7 @@ import { runWorkers } from "../kube/worker.ts";
 import { WorkQueue } from "../kube/workqueue.ts";
 import type { Rollout } from "../api/rollout.ts";
 import type { ReconcileIO, RolloutObject } from "./io.ts";
+import { KubeAnalysis } from "./kube/analysis-ports.ts";
 import { kubeReconcileIO } from "./kube/reconcile-io.ts";
 import { CachedWorkloadIO, kindKey, type WriteCounter } from "./kube/workload-io.ts";
 import { ControllerMetrics } from "./metrics.ts";
@@ -43,6 +44,8 @@ export interface ControllerOptions {
   readonly writeCounter?: WriteCounter;
   /** Also watch OpenKruise CloneSets; only where the API server serves them (an informer would fail otherwise). */
   readonly cloneSets?: boolean;
+  /** Slipway's namespace (Secrets of ClusterAnalysisTemplates); default slipway-system. */
+  readonly slipwayNamespace?: string;
 }
 
 /** The workload kinds a Rollout can name, by kind: where they live (for the caches). */
@@ -72,6 +75,7 @@ export class RolloutController {
   readonly #rollouts: Informer<KubeObject>;
   readonly #caches = new Map<string, Informer<KubeObject>>();
   readonly #metrics: ControllerMetrics;
+  readonly #analysis: KubeAnalysis;
   /** Rollouts this process wrote, until the watch delivers a version at least as new. */
   readonly #written = new Map<string, { readonly obj: KubeObject; readonly from: string }>();
 
@@ -99,6 +103,14 @@ export class RolloutController {
       informer(CONTROLLER_REVISIONS, "controllerrevisions"),
     );
     this.#caches.set(kindKey("v1", "Pod"), informer(PODS, "pods"));
+    this.#analysis = new KubeAnalysis({
+      client: options.client,
+      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+      logger: options.logger,
+      registry: options.registry,
+      kubeMetrics: options.kubeMetrics,
+      slipwayNamespace: options.slipwayNamespace ?? "slipway-system",
+    });
     this.#wire();
   }
 
@@ -158,7 +170,7 @@ export class RolloutController {
 
   /** Starts every informer (on every replica) and resolves once all have listed. */
   async startInformers(): Promise<void> {
-    const all = [this.#rollouts, ...this.#caches.values()];
+    const all = [this.#rollouts, ...this.#caches.values(), ...this.#analysis.informers];
     for (const informer of all) informer.start();
     await Promise.all(all.map((i) => i.waitForSync()));
     this.#log.info({ informers: all.length }, "caches synced");
@@ -184,7 +196,9 @@ export class RolloutController {
 
   async stop(): Promise<void> {
     this.#queue.shutDown();
-    await Promise.all([this.#rollouts, ...this.#caches.values()].map((i) => i.stop()));
+    await Promise.all(
+      [this.#rollouts, ...this.#caches.values(), ...this.#analysis.informers].map((i) => i.stop()),
+    );
   }
 
   #current(key: string): KubeObject | undefined {
@@ -271,7 +285,7 @@ export class RolloutController {
   }
 
   #io(key: string, log: Logger): ReconcileIO {
-    return kubeReconcileIO({
+    const io = kubeReconcileIO({
       client: this.#o.client,
       workloads: new CachedWorkloadIO(this.#o.client, this.#caches, {
         write: (verb, kind, target) => {
@@ -283,6 +297,7 @@ export class RolloutController {
       remember: (obj, from) => this.#written.set(key, { obj, from }),
       now: () => new Date(),
     });
+    return { ...io, analysis: this.#analysis.ports };
   }
 }
 

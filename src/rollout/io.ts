@@ -4,6 +4,7 @@ import type { Rollout } from "../api/rollout.ts";
 import type { RolloutStatus } from "../api/rollout-status.ts";
 import type { RolloutEvent } from "./events.ts";
 import type { TrafficIO } from "../traffic/io.ts";
+import type { AnalysisPorts } from "./steps/analysis.ts";
 import type { ApplyWrites, ObservedTarget } from "./workload-port.ts";
 
 export type WriteOutcome = "ok" | "conflict" | "gone";
@@ -42,4 +43,6 @@ export interface ReconcileIO {
   event(rollout: RolloutObject, event: RolloutEvent): void;
   /** Reads and writes of traffic objects (Services, Ingresses, VirtualServices); absent: no traffic routing. */
   readonly traffic?: TrafficIO;
+  /** Templates and the metric provider for analysis gates; without it, gates fail with a clear message. */
+  readonly analysis?: AnalysisPorts;
 }

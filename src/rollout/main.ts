@@ -61,6 +61,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     recorder,
     workers: o.workers,
     cloneSets,
+    slipwayNamespace: o.slipwayNamespace,
   });
 
   const metrics = await serveMetrics(registry, o.metricsPort, o.webhook?.local !== false);

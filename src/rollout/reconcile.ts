@@ -7,9 +7,10 @@
 // computed from; only then 9. Events and removal of the consumed action annotations.
 import { withDefaults, type EffectiveRolloutSpec } from "../api/defaults.ts";
 import { FINALIZER_CLEANUP } from "../api/names.ts";
-import type { HistoryEntry, RolloutStatus } from "../api/rollout-status.ts";
+import type { HistoryEntry, MetricStatus, RolloutStatus } from "../api/rollout-status.ts";
 import { tick, validateDefinition } from "../workflow/index.ts";
 import { applyActions, hasActions } from "./actions.ts";
+import { checkBackground } from "./background.ts";
 import { appendHistory } from "./conditions.ts";
 import { historyFor } from "./history.ts";
 import { checkProgressDeadline, trackPause } from "./deadline.ts";
@@ -21,6 +22,7 @@ import { definitionFor, endRun, newRecord, repin } from "./run-control.ts";
 import { isInMainByState, stepCount } from "./run-view.ts";
 import { decideSituation, holdsRelease, withKnownRevision, type Situation } from "./situation.ts";
 import { computeStatus, type Standing } from "./status.ts";
+import type { AnalysisEnv } from "./steps/analysis.ts";
 import { registryFor, registryForValidation } from "./steps/registry.ts";
 import { statusChanged } from "./status-diff.ts";
 import { trafficStepEnv } from "./traffic-env.ts";
@@ -58,6 +60,8 @@ interface Pass {
   history: HistoryEntry[];
   readonly events: RolloutEvent[];
   readonly ended: { outcome: string; seconds: number }[];
+  /** Analysis gate summaries reported during this pass, by gate step name (for status.steps[].analysis). */
+  readonly gates: Map<string, readonly MetricStatus[]>;
 }
 
 async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number): Promise<ReconcileResult> {
@@ -72,6 +76,7 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
     history: [...(obj.rollout.status?.history ?? [])],
     events: [],
     ended: [],
+    gates: new Map(),
   };
   if (!parsed.ok) pass.events.push({ type: "Warning", reason: "StateDiscarded", message: parsed.problem });
 
@@ -234,6 +239,7 @@ async function persist(
     snapshot: workload?.snapshot,
     history: pass.history,
     now,
+    gates: pass.gates,
   });
   if (attachedNow(pass.obj.rollout.status, status)) {
     const ref = spec.workloadRef;
@@ -263,25 +269,48 @@ async function tickActive(pass: Pass, workload: ObservedTarget): Promise<number 
   const record = activeRecord(pass.record);
   if (record === undefined) return undefined;
   const { spec, now, io } = pass;
-  const manualAbort = record.end?.manual === true && record.run.terminate !== undefined;
-  const frozen = (spec.paused || record.failurePause !== undefined) && !manualAbort;
-  if (frozen) return undefined;
   const definition = definitionFor(record.kind, spec);
+  const analysis = analysisEnvOf(pass);
+  // Background analysis first: a failure aborts (terminates) the run in this very tick, even mid-pause.
+  const background = await checkBackground(record, spec, definition, analysis, now);
+  pass.events.push(...background.events);
+  const checked = activeRecord(background.record);
+  pass.record = background.record;
+  if (checked === undefined) return background.wakeAt;
+  const manualAbort = checked.end?.manual === true && checked.run.terminate !== undefined;
+  const frozen = (spec.paused || checked.failurePause !== undefined) && !manualAbort;
+  if (frozen) return background.wakeAt;
   const problems = validateDefinition(definition, registryForValidation());
   if (problems.length > 0) {
     pass.events.push({ type: "Warning", reason: "UnsupportedSteps", message: problems.join("; ") });
-    return undefined;
+    return background.wakeAt;
   }
-  const traffic = trafficStepEnv(io.traffic, pass.obj, spec, record);
-  const result = await tick(
-    definition,
-    record.run,
-    now,
-    registryFor({ spec, workload, apply: io.apply, record, traffic }),
-  );
-  pass.record = { ...record, run: result.state };
+  const traffic = trafficStepEnv(io.traffic, pass.obj, spec, checked);
+  const env = {
+    spec,
+    workload,
+    apply: io.apply,
+    record: checked,
+    traffic,
+    ...(analysis === undefined ? {} : { analysis }),
+  };
+  const result = await tick(definition, checked.run, now, registryFor(env));
+  pass.record = { ...checked, run: result.state };
   pass.events.push(...eventsFromRun(result.events, stepCount(definition)));
-  return result.nextWakeAt;
+  const wakes = [result.nextWakeAt, background.wakeAt].filter((t): t is number => t !== undefined);
+  return wakes.length === 0 ? undefined : Math.min(...wakes);
+}
+
+/** The analysis side of the step environment: gate reports land in the pass, for status. */
+function analysisEnvOf(pass: Pass): AnalysisEnv | undefined {
+  const ports = pass.io.analysis;
+  if (ports === undefined) return undefined;
+  const meta = pass.obj.rollout.metadata;
+  return {
+    ports,
+    rollout: { name: meta.name, namespace: meta.namespace ?? "" },
+    report: (r) => pass.gates.set(r.path.split("/").at(-1) ?? r.path, r.metrics),
+  };
 }
 
 function attachedNow(previous: RolloutStatus | undefined, next: RolloutStatus): boolean {

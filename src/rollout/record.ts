@@ -2,6 +2,7 @@
 // release that the engine does not know (which revisions, why it was ended, promotions, pauses). Everything a
 // restarted controller needs to continue exactly where the last one stopped lives here.
 import { z } from "zod";
+import { BackgroundStateSchema, type BackgroundState } from "../analysis/index.ts";
 import { RELEASE_OUTCOMES, type ReleaseOutcome } from "../api/rollout-status.ts";
 import { workflowStateSchema, type WorkflowState } from "../workflow/index.ts";
 import type { RunKind } from "./compile.ts";
@@ -27,6 +28,8 @@ export interface FailurePause {
   readonly step: number;
   readonly reason: string;
   readonly at: number;
+  /** What paused it, for the Paused condition's reason (default FailurePause). */
+  readonly cause?: "AnalysisInconclusive" | "AnalysisFailed";
 }
 
 export interface ReleaseRecord {
@@ -53,6 +56,8 @@ export interface ReleaseRecord {
   readonly deadlineFloorAt?: number;
   /** History already holds this run's outcome. */
   readonly historyRecorded?: boolean;
+  /** Background analysis (strategy.canary.analysis): timing, counters and last measurements. */
+  readonly background?: BackgroundState;
 }
 
 const recordSchema = z.strictObject({
@@ -74,10 +79,18 @@ const recordSchema = z.strictObject({
       full: z.boolean().optional(),
     })
     .optional(),
-  failurePause: z.strictObject({ step: z.number(), reason: z.string(), at: z.number() }).optional(),
+  failurePause: z
+    .strictObject({
+      step: z.number(),
+      reason: z.string(),
+      at: z.number(),
+      cause: z.enum(["AnalysisInconclusive", "AnalysisFailed"]).optional(),
+    })
+    .optional(),
   pausedAt: z.number().optional(),
   deadlineFloorAt: z.number().optional(),
   historyRecorded: z.boolean().optional(),
+  background: BackgroundStateSchema.optional(),
 });
 
 export type ParsedRecord =

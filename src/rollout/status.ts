@@ -11,6 +11,13 @@ import type {
 } from "../api/rollout-status.ts";
 import type { StepState, WorkflowDefinition } from "../workflow/index.ts";
 import { stepGroupName, stepPhaseName } from "./compile.ts";
+import {
+  backgroundAnalysisStatus,
+  gateMessageOf,
+  inconclusiveGateOf,
+  stepAnalysis,
+  type GateReports,
+} from "./analysis-status.ts";
 import { setConditions, type ConditionInput } from "./conditions.ts";
 import { isRunActive, outcomeOf, type ReleaseRecord } from "./record.ts";
 import { currentPhaseOf, currentStepIndex, isInMain, stepCount } from "./run-view.ts";
@@ -37,6 +44,8 @@ export interface StatusInput {
   readonly snapshot: WorkloadSnapshot | undefined;
   readonly history: readonly HistoryEntry[];
   readonly now: number;
+  /** Analysis gate summaries reported in this reconcile. */
+  readonly gates?: GateReports;
 }
 
 const iso = (ms: number | undefined): string | undefined =>
@@ -50,7 +59,7 @@ export function computeStatus(input: StatusInput): RolloutStatus {
   const stepIndex = view.stepIndex;
   const conditions = setConditions(
     input.previous?.conditions ?? [],
-    conditionsFor(input, view.phase, view.message, outcome),
+    conditionsFor(input, view, outcome),
     new Date(input.now).toISOString(),
     input.generation,
   ).filter((c) => !(c.type === "Succeeded" && active && record?.kind === "release"));
@@ -67,8 +76,8 @@ export function computeStatus(input: StatusInput): RolloutStatus {
     canaryReadyReplicas: snapshot?.canary.available,
     trafficWeight: input.previous?.trafficWeight,
     conditions,
-    steps: record?.kind === "release" ? stepStatuses(record, input.definition) : undefined,
-    backgroundAnalysis: input.previous?.backgroundAnalysis,
+    steps: record?.kind === "release" ? stepStatuses(record, input) : undefined,
+    backgroundAnalysis: record?.kind === "release" ? backgroundAnalysisStatus(record) : undefined,
     history: input.history.length > 0 ? input.history : undefined,
     workflow: record,
   };
@@ -84,6 +93,8 @@ interface View {
   readonly message: string;
   readonly stepIndex: number;
   readonly stepState?: ApiStepState;
+  /** Reason of the Paused condition when phase is Paused. */
+  readonly pauseReason?: string;
 }
 
 function describe(input: StatusInput): View {
@@ -148,7 +159,7 @@ function describe(input: StatusInput): View {
     if (aborting && record.end?.outcome !== "Superseded") {
       return withWait({
         phase: "Aborted",
-        message: `aborting: ${record.end?.reason ?? "a step failed"}; ${runMessage(record)}`,
+        message: `aborting: ${record.end?.reason ?? failedStepMessage(record) ?? "a step failed"}; ${runMessage(record)}`,
         stepIndex: index,
       });
     }
@@ -167,7 +178,8 @@ function describe(input: StatusInput): View {
   }
   const current = currentPhaseOf(record.run, index);
   const stepState = stepStateOf(current);
-  const detail = current?.state.message ?? "starting";
+  const gates = current?.phase === "analysis" ? gateMessageOf(record.run, index) : undefined;
+  const detail = gates ?? current?.state.message ?? "starting";
   const base = { stepIndex: index, ...(stepState === undefined ? {} : { stepState }) };
   if (spec?.paused === true) {
     return withWait({
@@ -177,13 +189,35 @@ function describe(input: StatusInput): View {
     });
   }
   if (record.failurePause !== undefined) {
+    const cause = record.failurePause.cause;
+    const advice = cause === undefined ? "to keep waiting" : "to continue";
     return withWait({
       ...base,
       phase: "Paused",
-      message: `${record.failurePause.reason}; approve step ${record.failurePause.step} to keep waiting, or abort`,
+      pauseReason: cause ?? "FailurePause",
+      message: `${record.failurePause.reason}; approve step ${record.failurePause.step} ${advice}, or abort`,
+    });
+  }
+  const inconclusive = inconclusiveGateOf(record.run, index);
+  if (inconclusive !== undefined) {
+    const why = inconclusive.message ?? "analysis inconclusive";
+    return withWait({
+      ...base,
+      phase: "Paused",
+      pauseReason: "AnalysisInconclusive",
+      message: `step ${index}/${n}: ${why}`,
     });
   }
   return withWait({ ...base, phase: "Progressing", message: `step ${index}/${n}: ${detail}` });
+}
+
+/** Why a run that failed by itself is aborting: the message of the step that failed (not of its groups). */
+function failedStepMessage(record: ReleaseRecord): string | undefined {
+  for (const state of Object.values(record.run.steps)) {
+    if (state.phase === "Failed" && state.reason !== "SubStepFailed" && state.reason !== "Terminated")
+      return state.message;
+  }
+  return undefined;
 }
 
 function runMessage(record: ReleaseRecord): string {
@@ -212,13 +246,15 @@ function stepStateOf(current: ReturnType<typeof currentPhaseOf>): ApiStepState |
   }
 }
 
-function stepStatuses(record: ReleaseRecord, definition: WorkflowDefinition | undefined): StepStatus[] {
+function stepStatuses(record: ReleaseRecord, input: StatusInput): StepStatus[] {
   const out: StepStatus[] = [];
-  for (let i = 1; i <= stepCount(definition); i++) {
+  for (let i = 1; i <= stepCount(input.definition); i++) {
     const group = record.run.steps[stepGroupName(i)];
     const pause = record.run.steps[stepPhaseName(i, "pause")];
     const by = pause?.outputs?.["approvedBy"];
-    const running = currentPhaseOf(record.run, i)?.state.message;
+    const current = currentPhaseOf(record.run, i);
+    const running =
+      (current?.phase === "analysis" ? gateMessageOf(record.run, i) : undefined) ?? current?.state.message;
     const entry: Record<string, unknown> = {
       index: i,
       phase: stepPhase(group),
@@ -226,6 +262,12 @@ function stepStatuses(record: ReleaseRecord, definition: WorkflowDefinition | un
       finishedAt: iso(group?.finishedAt),
       approvedBy: typeof by === "string" ? by : undefined,
       message: truncate(group?.phase === "Failed" ? group.message : running, 1024),
+      analysis: stepAnalysis(
+        record.run,
+        i,
+        input.gates ?? new Map(),
+        input.previous?.steps?.find((s) => s.index === i)?.analysis,
+      ),
     };
     for (const [key, value] of Object.entries(entry)) if (value === undefined) delete entry[key];
     out.push(entry as unknown as StepStatus);
@@ -261,10 +303,10 @@ function stableRevisionOf(input: StatusInput, outcome: ReturnType<typeof outcome
 
 function conditionsFor(
   input: StatusInput,
-  phase: RolloutPhase,
-  message: string,
+  view: View,
   outcome: ReturnType<typeof outcomeOf>,
 ): ConditionInput[] {
+  const { phase, message } = view;
   const { standing, record } = input;
   const out: ConditionInput[] = [];
   if (standing.kind === "workload-missing") {
@@ -310,8 +352,7 @@ function conditionsFor(
   out.push({
     type: "Paused",
     status: phase === "Paused" ? "True" : "False",
-    reason:
-      phase === "Paused" ? (record?.failurePause !== undefined ? "FailurePause" : "SpecPaused") : "NotPaused",
+    reason: phase === "Paused" ? (view.pauseReason ?? "SpecPaused") : "NotPaused",
     message: phase === "Paused" ? message : "",
   });
   out.push({

@@ -5,6 +5,7 @@ import type { JsonObject, JsonValue, StepType } from "../../workflow/index.ts";
 import type { TrafficStepEnv } from "../../traffic/step.ts";
 import type { ReleaseRecord } from "../record.ts";
 import type { ApplyWrites, WorkloadPort } from "../workload-port.ts";
+import type { AnalysisEnv } from "./analysis.ts";
 
 export interface StepEnv {
   readonly spec: EffectiveRolloutSpec;
@@ -14,6 +15,8 @@ export interface StepEnv {
   readonly record: ReleaseRecord;
   /** For the traffic step types (src/traffic). */
   readonly traffic: TrafficStepEnv;
+  /** Metric gates; absent when the controller runs without an analysis provider. */
+  readonly analysis?: AnalysisEnv;
 }
 
 export type StepTypeFactory = (env: StepEnv) => StepType;

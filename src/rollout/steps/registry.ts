@@ -5,6 +5,7 @@ import { trafficRestoreStepType, trafficStepType } from "../../traffic/step.ts";
 import { createRegistry, type StepRegistry } from "../../workflow/index.ts";
 import { STEP_TYPES } from "../compile.ts";
 import { abortStep } from "./abort.ts";
+import { analysisStep } from "./analysis.ts";
 import { batchStep } from "./batch.ts";
 import type { StepEnv, StepTypeFactory } from "./env.ts";
 import { finishStep } from "./finish.ts";
@@ -17,6 +18,7 @@ const factories = new Map<string, StepTypeFactory>([
   [STEP_TYPES.abort, abortStep],
   [STEP_TYPES.traffic, (env) => trafficStepType(env.traffic)],
   [STEP_TYPES.trafficRestore, (env) => trafficRestoreStepType(env.traffic)],
+  [STEP_TYPES.analysis, analysisStep],
 ]);
 
 /** Adds a step type (one line per extension: traffic, analysis, traffic-restore). */

@@ -7,6 +7,7 @@ import type { RolloutStatus } from "../../api/rollout-status.ts";
 import type { Write } from "../../workloads/types.ts";
 import type { RolloutEvent } from "../events.ts";
 import type { ReconcileIO, RolloutObject, RolloutWrite } from "../io.ts";
+import type { AnalysisPorts } from "../steps/analysis.ts";
 import type { ObservedTarget, WorkloadSnapshot } from "../workload-port.ts";
 
 export interface FakeWorkload {
@@ -42,6 +43,8 @@ export class FakeWorld {
   readonly writes: FakeOp[] = [];
   workload: FakeWorkload;
   crashBeforeStatus = false;
+  /** Templates and provider for analysis gates (tests that use analysis set them). */
+  analysis: AnalysisPorts | undefined = undefined;
   crashBeforeMetadata = false;
   /** Largest number of pods of distinct revisions seen at once, and largest total. */
   maxRevisionsAtOnce = 0;
@@ -247,6 +250,7 @@ export class FakeWorld {
     const precondition = (obj: RolloutObject): RolloutWrite | undefined =>
       obj.resourceVersion === String(this.resourceVersion) ? undefined : { ok: false, reason: "conflict" };
     return {
+      ...(this.analysis === undefined ? {} : { analysis: this.analysis }),
       loadWorkload: () => Promise.resolve(this.port()),
       apply: (writes) => {
         for (const w of writes) if (w.type === "patch") this.applyOp((w.patch as { fake: FakeOp }).fake);
