@@ -8,7 +8,13 @@ import {
   ANNOTATION_PROMOTE,
   ANNOTATION_RETRY,
 } from "../api/names.ts";
-import { resume, restart, terminate, type WorkflowDefinition, type WorkflowState } from "../workflow/index.ts";
+import {
+  resume,
+  restart,
+  terminate,
+  type WorkflowDefinition,
+  type WorkflowState,
+} from "../workflow/index.ts";
 import { stepPhaseName } from "./compile.ts";
 import { activeRecord, isRunActive, outcomeOf, type ReleaseRecord } from "./record.ts";
 import { currentStepIndex, isInMain } from "./run-view.ts";
@@ -62,7 +68,11 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
     const active = activeRecord(record);
     if (active !== undefined && active.kind === "release" && isInMain(active.run, ctx.definition)) {
       const reason = `aborted${who}`;
-      record = { ...active, end: { outcome: "Aborted", reason, manual: true }, run: terminate(active.run, reason) };
+      record = {
+        ...active,
+        end: { outcome: "Aborted", reason, manual: true },
+        run: terminate(active.run, reason),
+      };
       consume(ANNOTATION_ABORT, { type: "Warning", reason: "Aborting", message: `release aborted${who}` });
     } else {
       consume(ANNOTATION_ABORT, ignored(ANNOTATION_ABORT, "no release is in a state that can be aborted"));
@@ -72,7 +82,13 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
   const retry = ctx.annotations[ANNOTATION_RETRY];
   if (retry !== undefined) {
     const aborted = record !== undefined && !isRunActive(record) && outcomeOf(record) === "Aborted";
-    if (aborted && record !== undefined && record.kind === "release" && ctx.releaseStillHeld && ctx.definition) {
+    if (
+      aborted &&
+      record !== undefined &&
+      record.kind === "release" &&
+      ctx.releaseStillHeld &&
+      ctx.definition
+    ) {
       const {
         end: _end,
         promotion: _p,
@@ -84,7 +100,11 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
         ...rest
       } = record;
       record = { ...rest, run: restart(record.run, ctx.definition) };
-      consume(ANNOTATION_RETRY, { type: "Normal", reason: "Retrying", message: `release restarted from step 1${who}` });
+      consume(ANNOTATION_RETRY, {
+        type: "Normal",
+        reason: "Retrying",
+        message: `release restarted from step 1${who}`,
+      });
     } else {
       consume(ANNOTATION_RETRY, ignored(ANNOTATION_RETRY, "nothing to retry: no aborted release is held"));
     }
@@ -152,10 +172,13 @@ function approveActive(
 ): StepAction {
   void value;
   if (parsed.revision !== undefined && parsed.revision !== record.canaryRevision) {
-    return warn(`it is for revision ${parsed.revision}, but the release in progress is ${record.canaryRevision}`);
+    return warn(
+      `it is for revision ${parsed.revision}, but the release in progress is ${record.canaryRevision}`,
+    );
   }
   const current = currentStepIndex(record.run, ctx.definition);
-  if (parsed.step < current) return warn(`step ${parsed.step} is already done (the release is at step ${current})`);
+  if (parsed.step < current)
+    return warn(`step ${parsed.step} is already done (the release is at step ${current})`);
   if (parsed.step > current) return warn(`the release is at step ${current}, not step ${parsed.step}`);
   const approvedBy: { approvedBy?: string } = by === undefined || by === "" ? {} : { approvedBy: by };
   const who = by === undefined || by === "" ? "" : ` by ${by}`;
@@ -164,7 +187,11 @@ function approveActive(
     return {
       record: { ...rest, deadlineFloorAt: ctx.now },
       consume: true,
-      event: { type: "Normal", reason: "Approved", message: `step ${parsed.step} continues after a failure${who}` },
+      event: {
+        type: "Normal",
+        reason: "Approved",
+        message: `step ${parsed.step} continues after a failure${who}`,
+      },
     };
   }
   // The pause, or an analysis gate of the step that was Inconclusive: both wait for the step's token.
@@ -176,7 +203,8 @@ function approveActive(
     };
   }
   const pause = record.run.steps[stepPhaseName(parsed.step, "pause")];
-  if (pause?.phase === "Succeeded" || pause?.phase === "Skipped") return warn(`step ${parsed.step} is not paused`);
+  if (pause?.phase === "Succeeded" || pause?.phase === "Skipped")
+    return warn(`step ${parsed.step} is not paused`);
   // The step has not reached its pause yet: keep the approval until it does.
   return { record, consume: false };
 }
@@ -207,8 +235,15 @@ function promoteActive(
   const { failurePause: _f, ...rest } = record;
   let run = record.run;
   if (isSuspendedWith(run, approvalToken(step))) run = resume(run, approvalToken(step));
-  const message = value === "full" ? `promoted to the end, skipping every remaining step${who}` : `step ${step} promoted${who}`;
-  return { record: { ...rest, run, promotion }, event: { type: "Normal", reason: "Promoted", message }, why: "" };
+  const message =
+    value === "full"
+      ? `promoted to the end, skipping every remaining step${who}`
+      : `step ${step} promoted${who}`;
+  return {
+    record: { ...rest, run, promotion },
+    event: { type: "Normal", reason: "Promoted", message },
+    why: "",
+  };
 }
 
 /** Some step of the run is suspended waiting for `token`. */

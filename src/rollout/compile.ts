@@ -62,11 +62,15 @@ export function compileRelease(spec: EffectiveRolloutSpec): WorkflowDefinition {
     return compileStep(step, i + 1, routed ? weight : null);
   });
   const finish: StepDefinition[] = [
-    ...(routed ? [{ name: FINALLY_NAMES.finishTraffic, type: STEP_TYPES.trafficRestore, if: SUCCEEDED }] : []),
+    ...(routed
+      ? [{ name: FINALLY_NAMES.finishTraffic, type: STEP_TYPES.trafficRestore, if: SUCCEEDED }]
+      : []),
     { name: FINALLY_NAMES.finish, type: STEP_TYPES.finish, if: SUCCEEDED, retry: PERSISTENT_RETRY },
   ];
   const abort: StepDefinition[] = [
-    ...(routed ? [{ name: FINALLY_NAMES.abortTraffic, type: STEP_TYPES.trafficRestore, if: NOT_SUCCEEDED }] : []),
+    ...(routed
+      ? [{ name: FINALLY_NAMES.abortTraffic, type: STEP_TYPES.trafficRestore, if: NOT_SUCCEEDED }]
+      : []),
     { name: FINALLY_NAMES.abort, type: STEP_TYPES.abort, if: NOT_SUCCEEDED, retry: PERSISTENT_RETRY },
   ];
   return {
@@ -81,7 +85,11 @@ export function compileRelease(spec: EffectiveRolloutSpec): WorkflowDefinition {
 
 function compileStep(step: EffectiveStep, index: number, weight: number | null): StepDefinition {
   const sub: StepDefinition[] = [
-    { name: stepPhaseName(index, "upgrade"), type: STEP_TYPES.batch, properties: { step: index, ...replicas(step) } },
+    {
+      name: stepPhaseName(index, "upgrade"),
+      type: STEP_TYPES.batch,
+      properties: { step: index, ...replicas(step) },
+    },
   ];
   if (weight !== null) {
     const matches = step.matches.map((m) => ({ headers: m.headers.map((h) => ({ ...h })) }));
@@ -92,17 +100,15 @@ function compileStep(step: EffectiveStep, index: number, weight: number | null):
     });
   }
   if (step.analysis !== null) {
-    const gates = step.analysis.templates.map(
-      (template, j): StepDefinition => ({
-        name: `${stepPhaseName(index, "analysis")}.${j + 1}`,
-        type: STEP_TYPES.analysis,
-        properties: {
-          step: index,
-          template: { name: template.name, clusterScope: template.clusterScope ?? false },
-          args: step.analysis?.args.map((a) => ({ name: a.name, value: a.value })) ?? [],
-        },
-      }),
-    );
+    const gates = step.analysis.templates.map((template, j): StepDefinition => ({
+      name: `${stepPhaseName(index, "analysis")}.${j + 1}`,
+      type: STEP_TYPES.analysis,
+      properties: {
+        step: index,
+        template: { name: template.name, clusterScope: template.clusterScope ?? false },
+        args: step.analysis?.args.map((a) => ({ name: a.name, value: a.value })) ?? [],
+      },
+    }));
     sub.push({ name: stepPhaseName(index, "analysis"), type: "group", group: { mode: "dag", steps: gates } });
   }
   if (step.pause.kind !== "none") {

@@ -24,20 +24,35 @@ export async function detach(
   record: ReleaseRecord | undefined,
   now: number,
 ): Promise<DetachOutcome> {
-  const why = obj.deletionTimestamp !== undefined ? "the Rollout is being deleted" : "the Rollout is disabled";
+  const why =
+    obj.deletionTimestamp !== undefined ? "the Rollout is being deleted" : "the Rollout is disabled";
   const workload = await io.loadWorkload(obj);
   if (workload === undefined || "problem" in workload) return { done: true, message: why, events: [] };
   const plan = workload.planRestore({ detach: true });
   const snapshot = workload.snapshot;
   if (plan.writes.length > 0) {
     await io.apply(plan.writes);
-    return { done: false, message: `${why}: handing ${spec.workloadRef.kind} ${spec.workloadRef.name} back to its native rollout`, events: [], snapshot };
+    return {
+      done: false,
+      message: `${why}: handing ${spec.workloadRef.kind} ${spec.workloadRef.name} back to its native rollout`,
+      events: [],
+      snapshot,
+    };
   }
   if (!plan.done) {
-    return { done: false, message: `${why}: ${plan.blocked ?? "waiting for the workload to settle"}`, events: [], snapshot };
+    return {
+      done: false,
+      message: `${why}: ${plan.blocked ?? "waiting for the workload to settle"}`,
+      events: [],
+      snapshot,
+    };
   }
   const events: RolloutEvent[] = [
-    { type: "Normal", reason: "Detached", message: `${why}: ${spec.workloadRef.kind} ${spec.workloadRef.name} is released natively` },
+    {
+      type: "Normal",
+      reason: "Detached",
+      message: `${why}: ${spec.workloadRef.kind} ${spec.workloadRef.name} is released natively`,
+    },
   ];
   if (record === undefined || !isRunActive(record) || record.kind !== "release") {
     return { done: true, message: why, events, snapshot };

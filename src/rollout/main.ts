@@ -20,7 +20,12 @@ export interface StartControllerOptions {
   readonly leaderElectionId: string;
   /** 0 picks a free port; the chosen one is logged ("metrics serving"). */
   readonly metricsPort: number;
-  readonly webhook?: { readonly local: boolean; readonly port: number; readonly service: string; readonly certDir?: string };
+  readonly webhook?: {
+    readonly local: boolean;
+    readonly port: number;
+    readonly service: string;
+    readonly certDir?: string;
+  };
   readonly workers: number;
   readonly logger: Logger;
 }
@@ -39,7 +44,10 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   collectDefaultMetrics({ register: registry });
   const kubeMetrics = new KubeMetrics(registry);
   const { client } = createKubeClient(
-    { ...(o.kubeconfig === undefined ? {} : { kubeconfig: o.kubeconfig }), ...(o.context === undefined ? {} : { context: o.context }) },
+    {
+      ...(o.kubeconfig === undefined ? {} : { kubeconfig: o.kubeconfig }),
+      ...(o.context === undefined ? {} : { context: o.context }),
+    },
     { userAgent: "slipway-controller/0.1.0" },
   );
   const recorder = new EventRecorder({ transport: client, logger: log.child({ component: "events" }) });
@@ -103,7 +111,11 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     void controller.run(stopWork.signal);
   }
   log.info(
-    { namespace: o.namespace ?? "(all)", leaderElect: o.leaderElect, webhook: webhook?.url ?? "(not in this process)" },
+    {
+      namespace: o.namespace ?? "(all)",
+      leaderElect: o.leaderElect,
+      webhook: webhook?.url ?? "(not in this process)",
+    },
     "slipway controller started",
   );
 
@@ -132,7 +144,8 @@ async function serveMetrics(registry: Registry, port: number, loopback: boolean)
         .catch((err: unknown) => response.writeHead(500).end(String(err)));
       return;
     }
-    if (request.url === "/healthz" || request.url === "/readyz") return void response.writeHead(200).end("ok");
+    if (request.url === "/healthz" || request.url === "/readyz")
+      return void response.writeHead(200).end("ok");
     response.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,8 @@ import type { StepState, WorkflowDefinition, WorkflowState } from "../workflow/i
 import { parseStepName, stepGroupName, stepPhaseName, type StepPhaseName } from "./compile.ts";
 
 const FINISHED = new Set(["Succeeded", "Failed", "Skipped"]);
-const isFinished = (state: StepState | undefined): boolean => state !== undefined && FINISHED.has(state.phase);
+const isFinished = (state: StepState | undefined): boolean =>
+  state !== undefined && FINISHED.has(state.phase);
 
 /** Steps of a release definition (its top-level `step-<i>` groups). */
 export function stepCount(definition: WorkflowDefinition | undefined): number {

@@ -48,7 +48,8 @@ export interface StatusInput {
   readonly gates?: GateReports;
 }
 
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+const iso = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
 
 export function computeStatus(input: StatusInput): RolloutStatus {
   const { record, snapshot, standing } = input;
@@ -106,7 +107,11 @@ function describe(input: StatusInput): View {
     case "detaching":
       return { phase: "Finalizing", message: standing.message, stepIndex: 0 };
     case "disabled":
-      return { phase: "Disabled", message: "the Rollout is disabled: releases go out natively", stepIndex: 0 };
+      return {
+        phase: "Disabled",
+        message: "the Rollout is disabled: releases go out natively",
+        stepIndex: 0,
+      };
     case "waiting":
     case "attached":
       break;
@@ -116,7 +121,8 @@ function describe(input: StatusInput): View {
     }
   }
   const waiting = standing.kind === "waiting" ? standing.message : undefined;
-  const withWait = (view: View): View => (waiting === undefined ? view : { ...view, message: `${view.message}; ${waiting}` });
+  const withWait = (view: View): View =>
+    waiting === undefined ? view : { ...view, message: `${view.message}; ${waiting}` };
   if (record === undefined || (!isRunActive(record) && outcomeOf(record) !== "Aborted")) {
     if (standing.kind === "attached" && standing.nativeRolloutInProgress) {
       return {
@@ -158,9 +164,17 @@ function describe(input: StatusInput): View {
       });
     }
     if (aborting) {
-      return withWait({ phase: "Progressing", message: `${record.end?.reason}; ${runMessage(record)}`, stepIndex: index });
+      return withWait({
+        phase: "Progressing",
+        message: `${record.end?.reason}; ${runMessage(record)}`,
+        stepIndex: index,
+      });
     }
-    return withWait({ phase: "Finalizing", message: `step ${n}/${n} done; ${runMessage(record)}`, stepIndex: n });
+    return withWait({
+      phase: "Finalizing",
+      message: `step ${n}/${n} done; ${runMessage(record)}`,
+      stepIndex: n,
+    });
   }
   const current = currentPhaseOf(record.run, index);
   const stepState = stepStateOf(current);
@@ -168,7 +182,11 @@ function describe(input: StatusInput): View {
   const detail = gates ?? current?.state.message ?? "starting";
   const base = { stepIndex: index, ...(stepState === undefined ? {} : { stepState }) };
   if (spec?.paused === true) {
-    return withWait({ ...base, phase: "Paused", message: `paused (spec.paused) at step ${index}/${n}: ${detail}` });
+    return withWait({
+      ...base,
+      phase: "Paused",
+      message: `paused (spec.paused) at step ${index}/${n}: ${detail}`,
+    });
   }
   if (record.failurePause !== undefined) {
     const cause = record.failurePause.cause;
@@ -183,7 +201,12 @@ function describe(input: StatusInput): View {
   const inconclusive = inconclusiveGateOf(record.run, index);
   if (inconclusive !== undefined) {
     const why = inconclusive.message ?? "analysis inconclusive";
-    return withWait({ ...base, phase: "Paused", pauseReason: "AnalysisInconclusive", message: `step ${index}/${n}: ${why}` });
+    return withWait({
+      ...base,
+      phase: "Paused",
+      pauseReason: "AnalysisInconclusive",
+      message: `step ${index}/${n}: ${why}`,
+    });
   }
   return withWait({ ...base, phase: "Progressing", message: `step ${index}/${n}: ${detail}` });
 }
@@ -191,14 +214,16 @@ function describe(input: StatusInput): View {
 /** Why a run that failed by itself is aborting: the message of the step that failed (not of its groups). */
 function failedStepMessage(record: ReleaseRecord): string | undefined {
   for (const state of Object.values(record.run.steps)) {
-    if (state.phase === "Failed" && state.reason !== "SubStepFailed" && state.reason !== "Terminated") return state.message;
+    if (state.phase === "Failed" && state.reason !== "SubStepFailed" && state.reason !== "Terminated")
+      return state.message;
   }
   return undefined;
 }
 
 function runMessage(record: ReleaseRecord): string {
   for (const state of Object.values(record.run.steps)) {
-    if ((state.phase === "Running" || state.phase === "Suspended") && state.message !== undefined) return state.message;
+    if ((state.phase === "Running" || state.phase === "Suspended") && state.message !== undefined)
+      return state.message;
   }
   return record.run.message ?? "in progress";
 }
@@ -222,13 +247,15 @@ function stepStateOf(current: ReturnType<typeof currentPhaseOf>): ApiStepState |
 }
 
 function stepStatuses(record: ReleaseRecord, input: StatusInput): StepStatus[] {
+  const definition = input.definition;
   const out: StepStatus[] = [];
-  for (let i = 1; i <= stepCount(input.definition); i++) {
+  for (let i = 1; i <= stepCount(definition); i++) {
     const group = record.run.steps[stepGroupName(i)];
     const pause = record.run.steps[stepPhaseName(i, "pause")];
     const by = pause?.outputs?.["approvedBy"];
     const current = currentPhaseOf(record.run, i);
-    const running = (current?.phase === "analysis" ? gateMessageOf(record.run, i) : undefined) ?? current?.state.message;
+    const running =
+      (current?.phase === "analysis" ? gateMessageOf(record.run, i) : undefined) ?? current?.state.message;
     const entry: Record<string, unknown> = {
       index: i,
       phase: stepPhase(group),
@@ -236,7 +263,12 @@ function stepStatuses(record: ReleaseRecord, input: StatusInput): StepStatus[] {
       finishedAt: iso(group?.finishedAt),
       approvedBy: typeof by === "string" ? by : undefined,
       message: truncate(group?.phase === "Failed" ? group.message : running, 1024),
-      analysis: stepAnalysis(record.run, i, input.gates ?? new Map(), input.previous?.steps?.find((s) => s.index === i)?.analysis),
+      analysis: stepAnalysis(
+        record.run,
+        i,
+        input.gates ?? new Map(),
+        input.previous?.steps?.find((s) => s.index === i)?.analysis,
+      ),
     };
     for (const [key, value] of Object.entries(entry)) if (value === undefined) delete entry[key];
     out.push(entry as unknown as StepStatus);
@@ -270,16 +302,35 @@ function stableRevisionOf(input: StatusInput, outcome: ReturnType<typeof outcome
   return previous?.stableRevision;
 }
 
-function conditionsFor(input: StatusInput, view: View, outcome: ReturnType<typeof outcomeOf>): ConditionInput[] {
+function conditionsFor(
+  input: StatusInput,
+  view: View,
+  outcome: ReturnType<typeof outcomeOf>,
+): ConditionInput[] {
   const { phase, message } = view;
   const { standing, record } = input;
   const out: ConditionInput[] = [];
   if (standing.kind === "workload-missing") {
-    out.push({ type: "WorkloadAttached", status: "False", reason: "WorkloadNotFound", message: standing.message });
+    out.push({
+      type: "WorkloadAttached",
+      status: "False",
+      reason: "WorkloadNotFound",
+      message: standing.message,
+    });
   } else if (standing.kind === "disabled") {
-    out.push({ type: "WorkloadAttached", status: "False", reason: "Disabled", message: "the Rollout is disabled" });
+    out.push({
+      type: "WorkloadAttached",
+      status: "False",
+      reason: "Disabled",
+      message: "the Rollout is disabled",
+    });
   } else if (standing.kind !== "invalid" && standing.kind !== "detaching") {
-    out.push({ type: "WorkloadAttached", status: "True", reason: "Attached", message: "the workload is attached" });
+    out.push({
+      type: "WorkloadAttached",
+      status: "True",
+      reason: "Attached",
+      message: "the workload is attached",
+    });
   }
   const active = isRunActive(record);
   out.push({
@@ -293,7 +344,10 @@ function conditionsFor(input: StatusInput, view: View, outcome: ReturnType<typeo
       type: "Succeeded",
       status: outcome === "Succeeded" ? "True" : "False",
       reason: outcome,
-      message: outcome === "Succeeded" ? `release ${record?.canaryRevision} succeeded` : (record?.end?.reason ?? message),
+      message:
+        outcome === "Succeeded"
+          ? `release ${record?.canaryRevision} succeeded`
+          : (record?.end?.reason ?? message),
     });
   }
   out.push({

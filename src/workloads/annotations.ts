@@ -8,6 +8,8 @@ const intOrPercent = z.union([z.number().int(), z.string()]);
 
 /** The native rollout settings of a Deployment before the hold (written by the webhook, or by planHold). */
 export const deploymentOriginalSchema = z.object({
+  /** The webhook tags the saved settings with the workload kind (webhook/workloads/*.ts). */
+  kind: z.literal("Deployment").optional(),
   paused: z.boolean().optional(),
   strategy: z
     .object({
@@ -27,6 +29,7 @@ export type DeploymentOriginal = z.infer<typeof deploymentOriginalSchema>;
  * `partition` is accepted too (null/absent = no partition).
  */
 export const statefulSetOriginalSchema = z.object({
+  kind: z.literal("StatefulSet").optional(),
   updateStrategy: z
     .object({
       type: z.enum(["RollingUpdate", "OnDelete"]).optional(),

@@ -70,6 +70,39 @@ describe("observing a partition-style Deployment", () => {
     expect(observe(d, [older, stable], podsOf(stable, 10, 10)).snapshot.stableRevision).toBe("stable1");
   });
 
+  it("treats an empty stableRevision in the release record (the webhook could not tell) as no record", () => {
+    const d = held({ stableRevision: "" });
+    const stable = replicaSet(d, "stable1", "web:v1", 10, 1);
+    const observed = observe(d, [stable], podsOf(stable, 10, 10));
+    expect(observed.snapshot.stableRevision).toBe("stable1");
+    expect(observed.planBatch(1, 0).blocked).toBeUndefined();
+  });
+
+  it("at the last step, with no stable named by the webhook, keeps the stable the controller recorded", () => {
+    const d = held({ stableRevision: "" });
+    const stable = replicaSet(d, "stable1", "web:v1", 0, 1);
+    const canary = replicaSet(d, "canary1", "web:v2", 10, 2, T0 + 1000);
+    const objects = { deployment: d, replicaSets: [stable, canary], pods: podsOf(canary, 10, 10) };
+    const inferred = observeDeploymentPartition(objects, { now: new Date(T0) }).snapshot;
+    // Inferred from pods alone, a finished last step looks like "template is stable" (a rollback).
+    expect(inferred.rolledBack).toBe(true);
+    const recorded = observeDeploymentPartition(objects, { now: new Date(T0), stableRevision: "stable1" });
+    expect(recorded.snapshot).toMatchObject({
+      stableRevision: "stable1",
+      inRelease: true,
+      rolledBack: false,
+    });
+    expect(recorded.planBatch(10, 0).ready).toBe(true);
+  });
+
+  it("reads the original the webhook writes (with its kind/version/plural keys)", () => {
+    const d = held({ original: { kind: "Deployment", version: "v1", plural: "deployments", ...ORIGINAL } });
+    const stable = replicaSet(d, "stable1", "web:v1", 10, 1);
+    const { snapshot } = observe(d, [stable], podsOf(stable, 10, 10));
+    expect(snapshot.problem).toBeUndefined();
+    expect(snapshot.original).toMatchObject({ paused: false, strategy: ORIGINAL.strategy });
+  });
+
   it("reports a malformed original as a problem that blocks the batch", () => {
     const d = held();
     d.metadata!.annotations![ANNOTATION_ORIGINAL] = "{";
@@ -149,6 +182,7 @@ describe("planBatch", () => {
       metadata: {
         annotations: {
           [ANNOTATION_ORIGINAL]: JSON.stringify({
+            kind: "Deployment",
             paused: true,
             strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
             progressDeadlineSeconds: 600,

@@ -94,7 +94,7 @@ function viewStatefulSet(objects: StatefulSetObjects, now: Date): StatefulSetVie
     observed: (status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0),
     currentRevision: status?.currentRevision,
     updateRevision: status?.updateRevision,
-    stableRevision: release?.stableRevision ?? status?.currentRevision,
+    stableRevision: release?.stableRevision || status?.currentRevision, // "" = unknown
     pods: objects.pods.filter((pod) => uid !== undefined && controllerUid(pod) === uid && isPodActive(pod)),
     minReadySeconds: sts.spec?.minReadySeconds ?? 0,
     now,
@@ -123,7 +123,7 @@ function partitionWrite(view: StatefulSetView, partition: number, reason: string
   const patch: Record<string, unknown> = { spec: { updateStrategy: { rollingUpdate: { partition } } } };
   if (!view.hasOriginal) {
     // Normally the webhook saved it; never lose the user's setting if it did not.
-    const saved = { updateStrategy: view.sts.spec?.updateStrategy ?? {} };
+    const saved = { kind: "StatefulSet", updateStrategy: view.sts.spec?.updateStrategy ?? {} };
     patch["metadata"] = { annotations: { [ANNOTATION_ORIGINAL]: JSON.stringify(saved) } };
   }
   return {

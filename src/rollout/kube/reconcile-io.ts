@@ -60,7 +60,12 @@ export function kubeReconcileIO(o: KubeReconcileIOOptions): ReconcileIO {
         blockOwnerDeletion: true,
       };
       const ref = workloadRef(obj);
-      const observed = await adapter.load(o.workloads, ref, { now: o.now(), owner });
+      const stableRevision = obj.rollout.status?.stableRevision;
+      const observed = await adapter.load(o.workloads, ref, {
+        now: o.now(),
+        owner,
+        ...(stableRevision === undefined || stableRevision === "" ? {} : { stableRevision }),
+      });
       if (observed === undefined) return undefined;
       const object = await o.workloads.get(ref);
       const release = parseReleaseAnnotation(object?.metadata?.annotations?.[ANNOTATION_RELEASE]);
@@ -83,12 +88,18 @@ export function kubeReconcileIO(o: KubeReconcileIOOptions): ReconcileIO {
       return result.ok ? "ok" : result.reason === "not-found" ? "gone" : "conflict";
     },
     writeStatus(obj, status: RolloutStatus) {
-      const body = { ...obj.raw, metadata: { ...(obj.raw["metadata"] as object), resourceVersion: obj.resourceVersion }, status };
+      const body = {
+        ...obj.raw,
+        metadata: { ...(obj.raw["metadata"] as object), resourceVersion: obj.resourceVersion },
+        status,
+      };
       return rolloutWrite(obj, () => replaceStatus<KubeObject>(o.client, target(obj), body as KubeObject));
     },
     patchMetadata(obj, metadata) {
       return rolloutWrite(obj, () =>
-        mergePatch<KubeObject>(o.client, target(obj), { metadata: { ...metadata, resourceVersion: obj.resourceVersion } }),
+        mergePatch<KubeObject>(o.client, target(obj), {
+          metadata: { ...metadata, resourceVersion: obj.resourceVersion },
+        }),
       );
     },
     event(obj, event) {
