@@ -163,11 +163,6 @@ export function acknowledgeVerdict(state: GateState): GateState {
   };
 }
 
-/** The metric that decided a Failed or Inconclusive gate (worst first), for messages. */
-export function decisiveMetric(state: GateState, outcome: Outcome): MetricState | undefined {
-  return state.metrics.find((m) => m.phase === outcome);
-}
-
 /**
  * Shrinks the state to `maxBytes` of JSON by dropping the oldest measurements of the metric that keeps
  * most (never its last one), then measurement messages. The engine refuses step memory above its limit.

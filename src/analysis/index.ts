@@ -1,7 +1,7 @@
 // Metric gates (SPEC §2.2): template resolution, PromQL-safe substitution, the Prometheus provider,
 // CEL conditions, outcome rules, the `analysis` workflow step type and background analysis.
 // See docs/analysis.md.
-export { substituteQuery, escapePromQLString, argumentsUsed, type QueryVariables } from "./substitute.ts";
+export { substituteQuery, escapePromQLString, type QueryVariables } from "./substitute.ts";
 export {
   resolveTemplates,
   mergeArgs,

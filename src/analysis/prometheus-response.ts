@@ -67,13 +67,13 @@ export function parsePrometheusResponse(body: unknown, httpStatus: number): Pars
       if (values.some((v) => v === undefined)) {
         return { ok: false, error: "Prometheus returned a sample value that is not a number" };
       }
-      return { ok: true, result: classify(values as number[], true), warnings };
+      return { ok: true, result: classify(values as number[]), warnings };
     }
     case "scalar": {
       const value = parseSampleValue(data.result[1]);
       if (value === undefined)
         return { ok: false, error: "Prometheus returned a scalar that is not a number" };
-      return { ok: true, result: classify([value], false), warnings };
+      return { ok: true, result: classify([value]), warnings };
     }
     case "matrix":
     case "string":
@@ -110,8 +110,8 @@ export function parseSampleValue(text: string): number | undefined {
  * Any non-finite value makes the whole measurement "no data": a NaN (0/0 at low traffic) or Inf in one
  * series would otherwise silently shift `result[i]` onto another series if it were dropped.
  */
-function classify(values: readonly number[], vector: boolean): QueryResult {
-  const text = formatValues(values, vector);
+function classify(values: readonly number[]): QueryResult {
+  const text = formatValues(values);
   if (values.length === 0) return { kind: "noData", why: "the query returned an empty vector", text };
   const bad = values.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) {
@@ -126,9 +126,8 @@ function classify(values: readonly number[], vector: boolean): QueryResult {
 }
 
 /** "0.998" for one value, "[0.1, 0.2]" for several, "[]" for none. */
-export function formatValues(values: readonly number[], vector: boolean): string {
+export function formatValues(values: readonly number[]): string {
   if (values.length === 1 && values[0] !== undefined) return formatNumber(values[0]);
-  if (!vector && values.length === 0) return "";
   return `[${values.map(formatNumber).join(", ")}]`;
 }
 

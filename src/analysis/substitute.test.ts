@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { argumentsUsed, escapePromQLString, substituteQuery, type QueryVariables } from "./substitute.ts";
+import { escapePromQLString, substituteQuery, type QueryVariables } from "./substitute.ts";
 
 const vars = (args: Record<string, string> = {}): QueryVariables => ({
   args,
@@ -156,12 +156,6 @@ describe("substituteQuery", () => {
 
   it("does not read inherited properties as arguments", () => {
     expect(substituteQuery('x{a="{{args.constructor}}"}', vars()).ok).toBe(false);
-  });
-
-  it("lists the arguments a query uses", () => {
-    expect(
-      argumentsUsed('x{a="{{args.a}}",b="{{ args.b }}",c="{{args.a}}",d="{{canary.revision}}"}'),
-    ).toEqual(["a", "b"]);
   });
 
   it("property: no value changes the structure of a query; each literal decodes to the value", () => {

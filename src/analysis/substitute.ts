@@ -57,14 +57,6 @@ export function substituteQuery(template: string, vars: QueryVariables): Substit
   return problems.length > 0 ? { ok: false, problems } : { ok: true, query: out };
 }
 
-/** The argument names a query template uses (`{{args.x}}` → "x"), for resolution-time checks. */
-export function argumentsUsed(template: string): readonly string[] {
-  const scan = scanPlaceholders(template);
-  if (!scan.ok) return [];
-  const names = scan.placeholders.filter((p) => p.name.startsWith("args.")).map((p) => p.name.slice(5));
-  return [...new Set(names)];
-}
-
 function lookup(name: string, vars: QueryVariables): string | undefined {
   if (name.startsWith("args.")) {
     const arg = name.slice(5);

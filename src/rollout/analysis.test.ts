@@ -15,21 +15,15 @@ import { ANNOTATION_APPROVE, ANNOTATION_APPROVED_BY } from "../api/names.ts";
 import type { Rollout } from "../api/rollout.ts";
 import { Driver } from "./testing/driver.ts";
 import { FakeWorld } from "./testing/fake-world.ts";
+import { testRollout } from "./testing/rollout-fixture.ts";
 
 type Canary = Rollout["spec"]["strategy"]["canary"];
 
 const GATE = { templates: [{ name: "gate" }], args: [{ name: "service", value: "web" }] };
 
+/** The shared test Rollout in namespace shop (where the in-memory templates live), with these steps. */
 function rollout(canary: Partial<Canary>): Rollout {
-  return {
-    apiVersion: "rollouts.slipway.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name: "web", namespace: "shop" },
-    spec: {
-      workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
-      strategy: { canary: { steps: [{ replicas: 1 }], progressDeadlineSeconds: 60, ...canary } },
-    },
-  };
+  return { ...testRollout(canary), metadata: { name: "web", namespace: "shop" } };
 }
 
 const errorRate = (over: MetricFixture = {}): MetricFixture => ({

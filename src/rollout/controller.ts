@@ -196,9 +196,8 @@ export class RolloutController {
 
   async stop(): Promise<void> {
     this.#queue.shutDown();
-    await Promise.all(
-      [this.#rollouts, ...this.#caches.values(), ...this.#analysis.informers].map((i) => i.stop()),
-    );
+    const all = [this.#rollouts, ...this.#caches.values(), ...this.#analysis.informers];
+    await Promise.all(all.map((i) => i.stop()));
   }
 
   #current(key: string): KubeObject | undefined {

@@ -1,19 +1,37 @@
 // Starting, ending and re-pinning runs: the operations the reconciler applies to the persisted record when
 // the workload asks for a different release or the Rollout's steps were edited mid-release.
 import type { EffectiveRolloutSpec } from "../api/defaults.ts";
-import { shortHash } from "./status-diff.ts";
+import { canonicalJson, shortHash } from "./status-diff.ts";
 import { restart, startRun, terminate, type WorkflowDefinition } from "../workflow/index.ts";
 import { compileRun, stepGroupName, type RunKind } from "./compile.ts";
 import { RECORD_VERSION, isRunActive, type ReleaseRecord } from "./record.ts";
 import { isInMainByState, runningFinally, stepCount, stepFromState } from "./run-view.ts";
 import type { WantedRelease } from "./situation.ts";
 
+/**
+ * Compiled definitions by content, so every reconcile of an unchanged Rollout gets the same object back
+ * (the engine caches its own compilation by identity, and hashing is done once).
+ */
+const compiled = new Map<string, { readonly definition: WorkflowDefinition; readonly hash: string }>();
+const COMPILED_LIMIT = 1_024;
+
+function entryFor(kind: RunKind, spec: EffectiveRolloutSpec) {
+  const definition = compileRun(kind, spec);
+  const key = canonicalJson(definition);
+  const hit = compiled.get(key);
+  if (hit !== undefined) return hit;
+  if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+  const entry = { definition, hash: shortHash(definition) };
+  compiled.set(key, entry);
+  return entry;
+}
+
 export function definitionFor(kind: RunKind, spec: EffectiveRolloutSpec): WorkflowDefinition {
-  return compileRun(kind, spec);
+  return entryFor(kind, spec).definition;
 }
 
 export function hashOf(definition: WorkflowDefinition): string {
-  return shortHash(definition);
+  return compiled.get(canonicalJson(definition))?.hash ?? shortHash(definition);
 }
 
 export function newRecord(

@@ -109,6 +109,9 @@ export function decideSituation(
       // A finishing run removes the release annotations itself; let it conclude. Anything else means the
       // workload is no longer held (someone removed the hold): stop driving it.
       if (!inMain || record.kind === "rollback") return { kind: "continue" };
+      // The release annotation still names this release: the workload is held, whatever the pods suggest.
+      if (target.releaseKey !== undefined && target.releaseKey === releaseKeyOf(record))
+        return { kind: "continue" };
       return {
         kind: "end",
         outcome: "Aborted",

@@ -247,8 +247,9 @@ function stepStateOf(current: ReturnType<typeof currentPhaseOf>): ApiStepState |
 }
 
 function stepStatuses(record: ReleaseRecord, input: StatusInput): StepStatus[] {
+  const definition = input.definition;
   const out: StepStatus[] = [];
-  for (let i = 1; i <= stepCount(input.definition); i++) {
+  for (let i = 1; i <= stepCount(definition); i++) {
     const group = record.run.steps[stepGroupName(i)];
     const pause = record.run.steps[stepPhaseName(i, "pause")];
     const by = pause?.outputs?.["approvedBy"];

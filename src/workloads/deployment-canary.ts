@@ -267,7 +267,7 @@ export function observeDeploymentCanary(
   objects: CanaryDeploymentObjects,
   context: AdapterContext,
 ): ObservedWorkload {
-  const original = viewDeployment(objects.original, context.now);
+  const original = viewDeployment(objects.original, context.now, context.stableRevision);
   const canary = objects.canary === undefined ? undefined : viewDeployment(objects.canary, context.now);
   const current =
     canary !== undefined &&

@@ -78,6 +78,23 @@ describe("observing a partition-style Deployment", () => {
     expect(observed.planBatch(1, 0).blocked).toBeUndefined();
   });
 
+  it("at the last step, with no stable named by the webhook, keeps the stable the controller recorded", () => {
+    const d = held({ stableRevision: "" });
+    const stable = replicaSet(d, "stable1", "web:v1", 0, 1);
+    const canary = replicaSet(d, "canary1", "web:v2", 10, 2, T0 + 1000);
+    const objects = { deployment: d, replicaSets: [stable, canary], pods: podsOf(canary, 10, 10) };
+    const inferred = observeDeploymentPartition(objects, { now: new Date(T0) }).snapshot;
+    // Inferred from pods alone, a finished last step looks like "template is stable" (a rollback).
+    expect(inferred.rolledBack).toBe(true);
+    const recorded = observeDeploymentPartition(objects, { now: new Date(T0), stableRevision: "stable1" });
+    expect(recorded.snapshot).toMatchObject({
+      stableRevision: "stable1",
+      inRelease: true,
+      rolledBack: false,
+    });
+    expect(recorded.planBatch(10, 0).ready).toBe(true);
+  });
+
   it("reads the original the webhook writes (with its kind/version/plural keys)", () => {
     const d = held({ original: { kind: "Deployment", version: "v1", plural: "deployments", ...ORIGINAL } });
     const stable = replicaSet(d, "stable1", "web:v1", 10, 1);

@@ -212,7 +212,7 @@ export function observeDeploymentPartition(
   objects: DeploymentObjects,
   context: AdapterContext,
 ): ObservedWorkload {
-  const view = viewDeployment(objects, context.now);
+  const view = viewDeployment(objects, context.now, context.stableRevision);
   const d = view.deployment;
   const counts = roleCounts(view);
   const strategy = d.spec?.strategy;

@@ -84,7 +84,7 @@ function plannedHash(deployment: V1Deployment, all: readonly V1ReplicaSet[]): { 
   }
 }
 
-export function viewDeployment(objects: DeploymentObjects, now: Date): DeploymentView {
+export function viewDeployment(objects: DeploymentObjects, now: Date, knownStable?: string): DeploymentView {
   const deployment = objects.deployment;
   const replicas = specReplicas(deployment);
   const byOwner = podsByOwner(objects.pods);
@@ -102,9 +102,11 @@ export function viewDeployment(objects: DeploymentObjects, now: Date): Deploymen
   // (what `kubectl rollout undo` would return to); with no old pods at all, the workload is simply at rest.
   let stable: ReplicaSetSide | undefined;
   let stableRevision: string | undefined;
-  // (The webhook writes "" when it cannot tell: that counts as no record.)
-  if (release?.stableRevision) {
-    stableRevision = release.stableRevision;
+  // (The webhook writes "" when it cannot tell: that counts as no record; the controller's record then
+  // names it, when it names a ReplicaSet of this Deployment.)
+  const recorded = release?.stableRevision || (release !== undefined ? knownStable : undefined);
+  if (recorded && (release?.stableRevision || owned.some((s) => s.revision === recorded))) {
+    stableRevision = recorded;
     stable = owned.find((s) => s.revision === stableRevision);
   } else {
     const active = old.filter(isActive).sort((a, b) => revisionNumber(b.rs) - revisionNumber(a.rs));

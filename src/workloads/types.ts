@@ -154,6 +154,13 @@ export interface ObservedWorkload {
 
 export interface AdapterContext {
   readonly now: Date;
+  /**
+   * The stable revision the controller recorded for the release in progress (Rollout status), for when the
+   * release annotation does not name one: the webhook writes "" when its Rollout cache had no
+   * status.stableRevision yet, and inferring "the newest old ReplicaSet with pods" fails once every pod
+   * has moved (the last step), which would make the release look finished or rolled back.
+   */
+  readonly stableRevision?: string;
   /** Owner of objects Slipway creates on the Rollout's behalf (the canary Deployment): the Rollout. */
   readonly owner?: V1OwnerReference;
 }

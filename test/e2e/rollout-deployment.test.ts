@@ -201,6 +201,39 @@ describe("attaching", () => {
   }, 120_000);
 });
 
+describe("racing the attach", () => {
+  it("a release that starts the moment the Deployment is attached goes through to Succeeded", async () => {
+    await withNamespace(async (ns) => {
+      await applyYaml([deployment({ name: NAME, namespace: ns, replicas: N, image: "example/web:v1" })]);
+      await waitFor(`Deployment ${ns}/${NAME} available`, async () => {
+        const d = await getDeployment(ns, NAME);
+        return d.status?.availableReplicas === N ? done(undefined) : notYet(d.status);
+      });
+      await applyYaml([rolloutManifest(ns, NAME, { steps: [{ replicas: "50%" }, { replicas: "100%" }] })]);
+      await waitFor(
+        "the managed-by label",
+        async () => {
+          const d = await getDeployment(ns, NAME);
+          return d.metadata?.labels?.[LABEL_MANAGED_BY] === NAME
+            ? done(undefined)
+            : notYet(d.metadata?.labels);
+        },
+        { intervalMs: 20 },
+      );
+      await setTemplate(ns, "Deployment", NAME, V2);
+      const healthy = await until(
+        ns,
+        "Healthy with the release succeeded",
+        (s) => at.healthy(s) && (s.history?.length ?? 0) > 0,
+      );
+      expect(healthy.status?.history?.map((h) => h.outcome)).toEqual(["Succeeded"]);
+      const d = await getDeployment(ns, NAME);
+      expect(d.spec?.template?.spec?.containers[0]?.image).toBe(V2);
+      expect(d.spec?.paused ?? false).toBe(false);
+    });
+  }, 120_000);
+});
+
 describe("detaching and pausing", () => {
   for (const how of ["deleting the Rollout", "disabled: true"] as const) {
     it(`${how} mid-release leaves the Deployment unpaused with its original strategy and every pod accounted for`, async () => {

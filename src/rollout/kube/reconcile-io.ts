@@ -62,7 +62,12 @@ export function kubeReconcileIO(o: KubeReconcileIOOptions): ReconcileIO {
         blockOwnerDeletion: true,
       };
       const ref = workloadRef(obj);
-      const observed = await adapter.load(o.workloads, ref, { now: o.now(), owner });
+      const stableRevision = obj.rollout.status?.stableRevision;
+      const observed = await adapter.load(o.workloads, ref, {
+        now: o.now(),
+        owner,
+        ...(stableRevision === undefined || stableRevision === "" ? {} : { stableRevision }),
+      });
       if (observed === undefined) return undefined;
       const object = await o.workloads.get(ref);
       const release = parseReleaseAnnotation(object?.metadata?.annotations?.[ANNOTATION_RELEASE]);
