@@ -38,25 +38,21 @@ function random(seed: number): () => number {
   };
 }
 
-let controller: SlipwayProcess;
+let controller: SlipwayProcess | undefined;
 const kills: string[] = [];
 
-beforeAll(async () => {
-  await installCrds();
-  controller = await startController("crash-tests");
-}, 120_000);
+beforeAll(installCrds, 120_000);
 
 afterAll(async () => {
   console.error(`[crash] seed ${SEED}; kills:\n  ${kills.join("\n  ")}`);
-  await controller?.kill("SIGTERM");
   await deleteWebhookConfigurations();
 });
 
 /** kill -9 now and start a fresh controller; returns when the new one is up (caches synced, webhook serving). */
-async function crashAndRestart(label: string): Promise<{ downAt: number; upAt: number }> {
+async function crashAndRestart(ns: string, label: string): Promise<{ downAt: number; upAt: number }> {
   const downAt = Date.now();
-  await controller.kill("SIGKILL");
-  controller = await startController("crash-tests");
+  await controller?.kill("SIGKILL");
+  controller = await startController("crash-tests", ns);
   const upAt = Date.now();
   kills.push(`${label} (down ${upAt - downAt} ms)`);
   return { downAt, upAt };
@@ -71,6 +67,7 @@ async function phaseOf(ns: string) {
  * the previous restart) until the release ends, approving step 2 exactly once when it is reached.
  */
 async function releaseUnderKills(ns: string, subject: Subject, next: () => number, minKills: number) {
+  controller = await startController("crash-tests", ns);
   const { rollout, monitor } = await attach(ns, subject);
   const plan = await slipwayPlan(rollout, subject.replicas);
   const before = [...monitor.counts().keys()][0] ?? "";
@@ -101,6 +98,7 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
       const at = await phaseOf(ns);
       restarts.push(
         await crashAndRestart(
+          ns,
           `${subject.kind}: after ${wait} ms, at ${at?.phase} step ${at?.currentStepIndex} ${at?.currentStepState ?? ""}`,
         ),
       );
@@ -135,6 +133,7 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
     return killed;
   } finally {
     monitor.stop();
+    await controller?.kill("SIGTERM");
   }
 }
 
@@ -146,9 +145,12 @@ describe("a controller killed with SIGKILL at seeded random moments", () => {
         const killed = await releaseUnderKills(ns, PARTITION_DEPLOYMENT, next, 6);
         expect(killed).toBeGreaterThanOrEqual(6);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\n${tail(controller)}\nkills: ${kills.join("; ")}`, {
-          cause: err,
-        });
+        throw new Error(
+          `${(err as Error).message}\n${controller ? tail(controller) : ""}\nkills: ${kills.join("; ")}`,
+          {
+            cause: err,
+          },
+        );
       }
     });
   }, 420_000);
@@ -159,9 +161,12 @@ describe("a controller killed with SIGKILL at seeded random moments", () => {
         const killed = await releaseUnderKills(ns, STATEFULSET, next, 5);
         expect(killed).toBeGreaterThanOrEqual(5);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\n${tail(controller)}\nkills: ${kills.join("; ")}`, {
-          cause: err,
-        });
+        throw new Error(
+          `${(err as Error).message}\n${controller ? tail(controller) : ""}\nkills: ${kills.join("; ")}`,
+          {
+            cause: err,
+          },
+        );
       }
     });
   }, 420_000);

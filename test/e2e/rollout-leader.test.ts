@@ -21,11 +21,20 @@ const RETRY_MS = 2_000;
 let webhook: SlipwayProcess;
 const replicas: SlipwayProcess[] = [];
 
-const replica = (name: string) =>
+const replica = (name: string, namespace: string) =>
   startSlipway(
     name,
     "controller",
-    ["--no-webhook", "--leader-elect", "--metrics-port", "0", "--log-level", "debug"],
+    [
+      "--namespace",
+      namespace,
+      "--no-webhook",
+      "--leader-elect",
+      "--metrics-port",
+      "0",
+      "--log-level",
+      "debug",
+    ],
     (line) => line.msg === "slipway controller started",
   );
 
@@ -53,7 +62,7 @@ afterAll(async () => {
 describe("two controller replicas with --leader-elect", () => {
   it("only the leader acts, and killing it hands the release over to the other within the lease time", async () => {
     await withNamespace(async (ns) => {
-      const a = await replica("replica-a");
+      const a = await replica("replica-a", ns);
       replicas.push(a);
       const leaderA = await waitFor(
         "replica-a to become leader",
@@ -63,7 +72,7 @@ describe("two controller replicas with --leader-elect", () => {
         },
         { timeoutMs: 2 * LEASE_MS + 10_000 },
       );
-      const b = await replica("replica-b");
+      const b = await replica("replica-b", ns);
       replicas.push(b);
       const { monitor } = await attach(ns, PARTITION_DEPLOYMENT);
       try {

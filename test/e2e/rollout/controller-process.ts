@@ -100,12 +100,46 @@ export function tail(proc: SlipwayProcess, n = 40): string {
   return `--- ${proc.name} (${proc.logFile}) ---\n${text.slice(-n).join("\n")}`;
 }
 
-/** The controller with the webhook in the same process (local mode, free ports). */
-export function startController(name = "controller", extra: readonly string[] = []): Promise<SlipwayProcess> {
+/**
+ * The controller with the webhook in the same process (local mode, free ports), watching one namespace: the
+ * cluster is shared (other suites run their own Slipway), and a controller must only touch its own test's
+ * objects.
+ */
+export function startController(
+  name: string,
+  namespace: string,
+  extra: readonly string[] = [],
+): Promise<SlipwayProcess> {
   return startSlipway(
     name,
     "controller",
-    ["--webhook-local-port", "0", "--metrics-port", "0", "--log-level", "debug", ...extra],
+    [
+      "--namespace",
+      namespace,
+      "--webhook-local-port",
+      "0",
+      "--metrics-port",
+      "0",
+      "--log-level",
+      "debug",
+      ...extra,
+    ],
     (line) => line.msg === "slipway controller started",
   );
+}
+
+/** Runs `fn` with a controller for `namespace`, stopped afterwards; failures carry its log tail. */
+export async function withController<T>(
+  name: string,
+  namespace: string,
+  fn: (controller: SlipwayProcess) => Promise<T>,
+): Promise<T> {
+  const controller = await startController(name, namespace);
+  try {
+    return await fn(controller);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${tail(controller)}\nnamespace ${namespace}`, { cause: err });
+  } finally {
+    await controller.kill("SIGTERM");
+  }
 }
