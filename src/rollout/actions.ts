@@ -8,7 +8,13 @@ import {
   ANNOTATION_PROMOTE,
   ANNOTATION_RETRY,
 } from "../api/names.ts";
-import { resume, restart, terminate, type WorkflowDefinition } from "../workflow/index.ts";
+import {
+  resume,
+  restart,
+  terminate,
+  type WorkflowDefinition,
+  type WorkflowState,
+} from "../workflow/index.ts";
 import { stepPhaseName } from "./compile.ts";
 import { activeRecord, isRunActive, outcomeOf, type ReleaseRecord } from "./record.ts";
 import { currentStepIndex, isInMain } from "./run-view.ts";
@@ -124,6 +130,10 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
   return { record, consumed, events };
 }
 
+function suspendedWith(run: WorkflowState, token: string): boolean {
+  return Object.values(run.steps).some((s) => s.phase === "Suspended" && s.token === token);
+}
+
 interface StepAction {
   readonly record: ReleaseRecord | undefined;
   readonly consume: boolean;
@@ -152,18 +162,16 @@ function approveStep(
   if (parsed === undefined) return warn('expected a step index such as "2" or "2@<canaryRevision>"');
   const active = activeRecord(record);
   if (active === undefined || active.kind !== "release") return warn("no release is waiting for approval");
-  return approveActive(active, parsed, value, by, ctx, warn);
+  return approveActive(active, parsed, by, ctx, warn);
 }
 
 function approveActive(
   record: ReleaseRecord,
   parsed: { step: number; revision?: string },
-  value: string,
   by: string | undefined,
   ctx: ActionContext,
   warn: (why: string) => StepAction,
 ): StepAction {
-  void value;
   if (parsed.revision !== undefined && parsed.revision !== record.canaryRevision) {
     return warn(
       `it is for revision ${parsed.revision}, but the release in progress is ${record.canaryRevision}`,
@@ -187,14 +195,15 @@ function approveActive(
       },
     };
   }
-  const pause = record.run.steps[stepPhaseName(parsed.step, "pause")];
-  if (pause?.phase === "Suspended" && pause.token === approvalToken(parsed.step)) {
+  // Any step of this step waiting for approval: its pause, or an inconclusive analysis gate.
+  if (suspendedWith(record.run, approvalToken(parsed.step))) {
     return {
       record: { ...record, run: resume(record.run, approvalToken(parsed.step), { ...approvedBy }) },
       consume: true,
       event: { type: "Normal", reason: "Approved", message: `step ${parsed.step} approved${who}` },
     };
   }
+  const pause = record.run.steps[stepPhaseName(parsed.step, "pause")];
   if (pause?.phase === "Succeeded" || pause?.phase === "Skipped")
     return warn(`step ${parsed.step} is not paused`);
   // The step has not reached its pause yet: keep the approval until it does.
@@ -225,10 +234,8 @@ function promoteActive(
   const generation = record.run.generation;
   const promotion = value === "full" ? { generation, full: true } : { generation, throughStep: step };
   const { failurePause: _f, ...rest } = record;
-  let run = record.run;
-  const pause = run.steps[stepPhaseName(step, "pause")];
-  if (pause?.phase === "Suspended" && pause.token === approvalToken(step))
-    run = resume(run, approvalToken(step));
+  const token = approvalToken(step);
+  const run = suspendedWith(record.run, token) ? resume(record.run, token) : record.run;
   const message =
     value === "full"
       ? `promoted to the end, skipping every remaining step${who}`

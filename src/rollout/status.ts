@@ -15,6 +15,7 @@ import { setConditions, type ConditionInput } from "./conditions.ts";
 import { isRunActive, outcomeOf, type ReleaseRecord } from "./record.ts";
 import { currentPhaseOf, currentStepIndex, isInMain, stepCount } from "./run-view.ts";
 import { batchMemory } from "./steps/batch.ts";
+import { analysisOf, inconclusiveGate, trafficWeightOf } from "./step-outputs.ts";
 import type { WorkloadSnapshot } from "./workload-port.ts";
 
 /** What the reconcile concluded before status is computed. */
@@ -65,7 +66,8 @@ export function computeStatus(input: StatusInput): RolloutStatus {
     currentStepState: view.stepState,
     canaryReplicas: snapshot?.canary.pods,
     canaryReadyReplicas: snapshot?.canary.available,
-    trafficWeight: input.previous?.trafficWeight,
+    trafficWeight:
+      (record === undefined ? undefined : trafficWeightOf(record.run)) ?? input.previous?.trafficWeight,
     conditions,
     steps: record?.kind === "release" ? stepStatuses(record, input.definition) : undefined,
     backgroundAnalysis: input.previous?.backgroundAnalysis,
@@ -176,6 +178,14 @@ function describe(input: StatusInput): View {
       message: `paused (spec.paused) at step ${index}/${n}: ${detail}`,
     });
   }
+  const inconclusive = inconclusiveGate(record.run, index);
+  if (inconclusive !== undefined) {
+    return withWait({
+      ...base,
+      phase: "Paused",
+      message: `step ${index}/${n}: ${inconclusive}; approve step ${index} to continue, or abort`,
+    });
+  }
   if (record.failurePause !== undefined) {
     return withWait({
       ...base,
@@ -225,6 +235,7 @@ function stepStatuses(record: ReleaseRecord, definition: WorkflowDefinition | un
       startedAt: iso(group?.firstStartedAt),
       finishedAt: iso(group?.finishedAt),
       approvedBy: typeof by === "string" ? by : undefined,
+      analysis: analysisOf(record.run, i),
       message: truncate(group?.phase === "Failed" ? group.message : running, 1024),
     };
     for (const [key, value] of Object.entries(entry)) if (value === undefined) delete entry[key];
@@ -310,8 +321,7 @@ function conditionsFor(
   out.push({
     type: "Paused",
     status: phase === "Paused" ? "True" : "False",
-    reason:
-      phase === "Paused" ? (record?.failurePause !== undefined ? "FailurePause" : "SpecPaused") : "NotPaused",
+    reason: phase === "Paused" ? pausedReason(input) : "NotPaused",
     message: phase === "Paused" ? message : "",
   });
   out.push({
@@ -321,6 +331,11 @@ function conditionsFor(
     message: phase === "Aborted" ? (record?.end?.reason ?? message) : "",
   });
   return out;
+}
+
+function pausedReason(input: StatusInput): string {
+  if (input.spec?.paused === true) return "SpecPaused";
+  return input.record?.failurePause !== undefined ? "FailurePause" : "AnalysisInconclusive";
 }
 
 function truncate(text: string | undefined, max: number): string | undefined {

@@ -28,6 +28,9 @@ const replica = (name: string, namespace: string) =>
     [
       "--namespace",
       namespace,
+      // A Lease of this test's own: the cluster is shared with other suites.
+      "--leader-election-id",
+      `slipway-${namespace}`,
       "--no-webhook",
       "--leader-elect",
       "--metrics-port",
