@@ -33,6 +33,9 @@ export class ReleaseMonitor {
   readonly #aborts: AbortController[] = [];
   #status: RolloutStatus | undefined;
   #armed = false;
+  #stopped = false;
+  /** Watches re-opened after they ended (reported in failures). */
+  restarts = 0;
   readonly #namespace: string;
   readonly #rollout: string;
   readonly #bounds: Bounds;
@@ -44,55 +47,80 @@ export class ReleaseMonitor {
   }
 
   async start(): Promise<void> {
-    const watch = new Watch(clients().kc);
-    const ns = this.#namespace;
-    const listed = await clients().core.listNamespacedPod({ namespace: ns });
-    for (const pod of listed.items) this.#pods.set(pod.metadata?.name ?? "", pod);
-    this.#aborts.push(
-      await watch.watch(
-        `/api/v1/namespaces/${ns}/pods`,
-        { resourceVersion: listed.metadata?.resourceVersion },
-        (type, pod: V1Pod) => {
-          const name = pod.metadata?.name ?? "";
-          if (type === "DELETED") this.#pods.delete(name);
-          else this.#pods.set(name, pod);
-          this.#check();
-        },
-        () => undefined,
-      ),
-    );
-    this.#aborts.push(
-      await watch.watch(
-        `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL_ROLLOUTS}`,
-        { fieldSelector: `metadata.name=${this.#rollout}` },
-        (_type, rollout: { status?: RolloutStatus }) => {
-          this.#status = rollout.status;
-          const s = rollout.status;
-          this.timeline.push({
-            at: Date.now(),
-            phase: s?.phase,
-            step: s?.currentStepIndex,
-            state: s?.currentStepState,
-            canary: s?.canaryRevision,
-          });
-          const until = /paused until (\S+Z)/.exec(s?.message ?? "")?.[1];
-          if (until !== undefined) this.pausedUntil.add(until);
-          for (const step of s?.steps ?? []) {
-            if (step.startedAt === undefined) continue;
-            const starts = this.stepStarts.get(step.index) ?? new Set<string>();
-            starts.add(step.startedAt);
-            this.stepStarts.set(step.index, starts);
-          }
-          this.#check();
-        },
-        () => undefined,
-      ),
-    );
+    await Promise.all([this.#watchPods(), this.#watchRollout()]);
     this.#armed = true;
     this.#check();
   }
 
+  /**
+   * LIST then WATCH the namespace's pods; when the watch ends (a server timeout, a dropped connection on a
+   * loaded machine) LIST again and resume, so the monitor never goes blind.
+   */
+  async #watchPods(): Promise<void> {
+    const ns = this.#namespace;
+    const listed = await clients().core.listNamespacedPod({ namespace: ns });
+    this.#pods.clear();
+    for (const pod of listed.items) this.#pods.set(pod.metadata?.name ?? "", pod);
+    this.#check();
+    const abort = await new Watch(clients().kc).watch(
+      `/api/v1/namespaces/${ns}/pods`,
+      { resourceVersion: listed.metadata?.resourceVersion, allowWatchBookmarks: true },
+      (type, pod: V1Pod) => {
+        if (type === "BOOKMARK") return;
+        const name = pod.metadata?.name ?? "";
+        if (type === "DELETED") this.#pods.delete(name);
+        else this.#pods.set(name, pod);
+        this.#check();
+      },
+      () => this.#again(() => this.#watchPods()),
+    );
+    this.#aborts.push(abort);
+  }
+
+  async #watchRollout(): Promise<void> {
+    const abort = await new Watch(clients().kc).watch(
+      `/apis/${GROUP}/${VERSION}/namespaces/${this.#namespace}/${PLURAL_ROLLOUTS}`,
+      { fieldSelector: `metadata.name=${this.#rollout}` },
+      (type, rollout: { status?: RolloutStatus }) => {
+        if (type !== "BOOKMARK") this.#observe(rollout.status);
+      },
+      () => this.#again(() => this.#watchRollout()),
+    );
+    this.#aborts.push(abort);
+  }
+
+  #again(restart: () => Promise<void>): void {
+    if (this.#stopped) return;
+    this.restarts++;
+    const retry = (): void => {
+      if (this.#stopped) return;
+      restart().catch(() => setTimeout(retry, 500));
+    };
+    setTimeout(retry, 100);
+  }
+
+  #observe(s: RolloutStatus | undefined): void {
+    this.#status = s;
+    this.timeline.push({
+      at: Date.now(),
+      phase: s?.phase,
+      step: s?.currentStepIndex,
+      state: s?.currentStepState,
+      canary: s?.canaryRevision,
+    });
+    const until = /paused until (\S+Z)/.exec(s?.message ?? "")?.[1];
+    if (until !== undefined) this.pausedUntil.add(until);
+    for (const step of s?.steps ?? []) {
+      if (step.startedAt === undefined) continue;
+      const starts = this.stepStarts.get(step.index) ?? new Set<string>();
+      starts.add(step.startedAt);
+      this.stepStarts.set(step.index, starts);
+    }
+    this.#check();
+  }
+
   stop(): void {
+    this.#stopped = true;
     for (const a of this.#aborts) a.abort();
   }
 
