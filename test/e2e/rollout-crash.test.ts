@@ -12,6 +12,7 @@ import {
   deleteWebhookConfigurations,
   getRollout,
   installCrds,
+  releaseRollouts,
   setTemplate,
 } from "./rollout/fixtures.ts";
 import { slipwayPlan } from "./rollout/plan.ts";
@@ -134,6 +135,7 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
     return killed;
   } finally {
     monitor.stop();
+    await releaseRollouts(ns);
     await controller?.kill("SIGTERM");
   }
 }

@@ -9,6 +9,7 @@ import {
   annotate,
   deleteWebhookConfigurations,
   installCrds,
+  releaseRollouts,
   setTemplate,
   waitForRollout,
 } from "./rollout/fixtures.ts";
@@ -123,6 +124,7 @@ describe("two controller replicas with --leader-elect", () => {
         throw new Error(`${(err as Error).message}\n${tail(a)}\n${tail(b)}`, { cause: err });
       } finally {
         monitor.stop();
+        await releaseRollouts(ns);
       }
     });
   }, 180_000);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { done, notYet, waitFor } from "../lib/index.ts";
 import { currentCluster } from "../lib/index.ts";
+import { releaseRollouts } from "./fixtures.ts";
 
 const MAIN = join(import.meta.dirname, "../../../src/cli/main.ts");
 const LOG_DIR = join(tmpdir(), "slipway-e2e-controllers");
@@ -140,6 +141,7 @@ export async function withController<T>(
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${tail(controller)}\nnamespace ${namespace}`, { cause: err });
   } finally {
+    await releaseRollouts(namespace);
     await controller.kill("SIGTERM");
   }
 }
