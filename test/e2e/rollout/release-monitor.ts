@@ -61,6 +61,8 @@ export class ReleaseMonitor {
     const listed = await clients().core.listNamespacedPod({ namespace: ns });
     this.#pods.clear();
     for (const pod of listed.items) this.#pods.set(pod.metadata?.name ?? "", pod);
+    // A LIST may be served a little behind the events already seen: compare canary counts afresh from here.
+    this.#lastCanary = undefined;
     this.#check();
     const abort = await new Watch(clients().kc).watch(
       `/api/v1/namespaces/${ns}/pods`,
@@ -164,7 +166,7 @@ export class ReleaseMonitor {
       const last = this.#lastCanary;
       if (s.phase === "Progressing" && last?.revision === s.canaryRevision && canary < last.count) {
         this.canaryDecreases.push(
-          `${s.canaryRevision}: ${last.count} → ${canary} at step ${s.currentStepIndex}`,
+          `${s.canaryRevision}: ${last.count} → ${canary} at step ${s.currentStepIndex} (watch restarts: ${this.restarts})`,
         );
       }
       this.#lastCanary = { revision: s.canaryRevision, count: canary };
