@@ -16,6 +16,7 @@ import {
   setTemplate,
 } from "./rollout/fixtures.ts";
 import { slipwayPlan } from "./rollout/plan.ts";
+import { watchPartitions } from "./rollout/release-monitor.ts";
 import {
   allOnNewRevision,
   attach,
@@ -70,6 +71,7 @@ async function phaseOf(ns: string) {
 async function releaseUnderKills(ns: string, subject: Subject, next: () => number, minKills: number) {
   controller = await startController("crash-tests", ns);
   const { rollout, monitor } = await attach(ns, subject);
+  const partitions = subject.kind === "StatefulSet" ? await watchPartitions(ns, NAME) : undefined;
   const plan = await slipwayPlan(rollout, subject.replicas);
   const before = [...monitor.counts().keys()][0] ?? "";
   let killed = 0;
@@ -116,8 +118,17 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
     // No approval asked twice: once past step 2, the status never went back to it.
     const firstPast = monitor.timeline.findIndex((t) => (t.step ?? 0) >= 3);
     expect(monitor.timeline.slice(firstPast).some((t) => t.step === 2)).toBe(false);
-    // No batch re-done or undone, and each step moved exactly the planned pods.
-    expect(monitor.canaryDecreases).toEqual([]);
+    // No batch re-done or undone: canary pods never went down (Deployment), the partition never went up
+    // (StatefulSet, see watchPartitions); and each step moved exactly the planned pods.
+    if (partitions === undefined) expect(monitor.canaryDecreases).toEqual([]);
+    else {
+      const held = partitions.values.findIndex((p) => p >= 1_000_000);
+      const lowered = partitions.values.slice(held + 1);
+      expect(held, `partitions ${partitions.values.join(" → ")}`).toBeGreaterThanOrEqual(0);
+      expect(lowered, `partitions ${partitions.values.join(" → ")}`).toEqual(
+        [...lowered].sort((a, b) => b - a),
+      );
+    }
     for (const p of plan)
       expect(monitor.maxCanaryByStep.get(p.step), `canary pods at step ${p.step}`).toBe(p.canaryReplicas);
     // The timed pause counted from its first start: one "paused until" for the whole release, and it ended
@@ -135,6 +146,7 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
     return killed;
   } finally {
     monitor.stop();
+    partitions?.stop();
     await releaseRollouts(ns);
     await controller?.kill("SIGTERM");
   }

@@ -1,7 +1,7 @@
 // Watches a release as it happens: every pod event and every Rollout status change. Checks the rolling
 // bounds on every pod event (pods ≤ N + maxSurge, ready ≥ N − maxUnavailable; terminating pods do not count) and records, per step of the
 // Rollout's status, the most canary pods seen — so a test can compare every step with `slipway plan`.
-import { Watch, type V1Pod } from "@kubernetes/client-node";
+import { Watch, type V1Pod, type V1StatefulSet } from "@kubernetes/client-node";
 import { GROUP, PLURAL_ROLLOUTS, VERSION } from "../../../src/api/names.ts";
 import type { RolloutStatus } from "../../../src/api/rollout-status.ts";
 import { clients, isPodReady, podRevision } from "../lib/index.ts";
@@ -34,6 +34,8 @@ export class ReleaseMonitor {
   #status: RolloutStatus | undefined;
   #armed = false;
   #stopped = false;
+  /** Pod deletions seen, in order (for failure messages). */
+  readonly podEnds: string[] = [];
   /** Watches re-opened after they ended (reported in failures). */
   restarts = 0;
   readonly #namespace: string;
@@ -70,6 +72,9 @@ export class ReleaseMonitor {
       (type, pod: V1Pod) => {
         if (type === "BOOKMARK") return;
         const name = pod.metadata?.name ?? "";
+        if (type === "DELETED" || pod.metadata?.deletionTimestamp !== undefined) {
+          this.podEnds.push(`${type} ${name} (${podRevision(pod)})`);
+        }
         if (type === "DELETED") this.#pods.delete(name);
         else this.#pods.set(name, pod);
         this.#check();
@@ -166,7 +171,7 @@ export class ReleaseMonitor {
       const last = this.#lastCanary;
       if (s.phase === "Progressing" && last?.revision === s.canaryRevision && canary < last.count) {
         this.canaryDecreases.push(
-          `${s.canaryRevision}: ${last.count} → ${canary} at step ${s.currentStepIndex} (watch restarts: ${this.restarts})`,
+          `${s.canaryRevision}: ${last.count} → ${canary} at step ${s.currentStepIndex} (watch restarts: ${this.restarts}; last pod ends: ${this.podEnds.slice(-4).join(", ")})`,
         );
       }
       this.#lastCanary = { revision: s.canaryRevision, count: canary };
@@ -174,4 +179,40 @@ export class ReleaseMonitor {
       this.maxCanaryByStep.set(s.currentStepIndex, Math.max(seen, canary));
     }
   }
+}
+
+/**
+ * Every value a StatefulSet's partition takes (from a watch). During a release that is never aborted the
+ * partition only goes down (held at its maximum, then lowered step by step): a rise would be a batch undone.
+ * This is the direct measure for StatefulSets; pod counts are not, because on kwok a pod deleted and
+ * re-created under the same name can be removed once more by the stage that confirms the first deletion.
+ */
+export async function watchPartitions(
+  namespace: string,
+  name: string,
+): Promise<{ values: number[]; stop(): void }> {
+  const values: number[] = [];
+  let stopped = false;
+  let abort: AbortController | undefined;
+  const open = async (): Promise<void> => {
+    abort = await new Watch(clients().kc).watch(
+      `/apis/apps/v1/namespaces/${namespace}/statefulsets`,
+      { fieldSelector: `metadata.name=${name}` },
+      (_type, sts: V1StatefulSet) => {
+        const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+        if (values.at(-1) !== partition) values.push(partition);
+      },
+      () => {
+        if (!stopped) setTimeout(() => void open().catch(() => undefined), 100);
+      },
+    );
+  };
+  await open();
+  return {
+    values,
+    stop() {
+      stopped = true;
+      abort?.abort();
+    },
+  };
 }
