@@ -11,7 +11,6 @@ import {
 } from "../../src/api/names.ts";
 import { done, ensureKruise, notYet, waitFor } from "./lib/index.ts";
 import { getCloneSet } from "./rollout/cloneset.ts";
-import { startController, tail, type SlipwayProcess } from "./rollout/controller-process.ts";
 import {
   annotate,
   deleteRollout,
@@ -38,22 +37,16 @@ const STEPS = [{ replicas: 1 }, { replicas: "50%", pause: {} }, { replicas: "100
 const V1 = "example/web:v1";
 const V2 = "example/web:v2";
 
-let controller: SlipwayProcess;
-
 beforeAll(async () => {
-  // kruise first: the controller checks at start whether the API server serves CloneSets.
+  // kruise first: each test's controller checks at start whether the API server serves CloneSets.
   await ensureKruise();
   await installCrds();
-  controller = await startController("cloneset-tests");
 }, 60 * 60_000); // a cold kruise-manager build takes tens of minutes; cached, this takes seconds
 
-afterAll(async () => {
-  await controller?.kill("SIGTERM");
-  await deleteWebhookConfigurations();
-});
+afterAll(deleteWebhookConfigurations);
 
 const scenario = (body: (ctx: ScenarioContext) => Promise<void>) =>
-  inScenario(CLONESET, { kind: "CloneSet", steps: STEPS }, () => tail(controller), body);
+  inScenario("cloneset", CLONESET, { kind: "CloneSet", steps: STEPS }, body);
 
 const until = (ns: string, what: string, check: Parameters<typeof waitForRollout>[3]) =>
   waitForRollout(ns, NAME, what, check);

@@ -20,7 +20,7 @@ import {
   withNamespace,
 } from "./lib/index.ts";
 import { deployment } from "./lib/manifests.ts";
-import { startController, tail, type SlipwayProcess } from "./rollout/controller-process.ts";
+import { withController } from "./rollout/controller-process.ts";
 import {
   annotate,
   deleteRollout,
@@ -49,20 +49,15 @@ const N = PARTITION_DEPLOYMENT.replicas;
 const V2 = "example/web:v2";
 const NEVER_READY = { [LABEL_TEST_BEHAVIOR]: BEHAVIOR_NEVER_READY };
 
-let controller: SlipwayProcess;
-
-beforeAll(async () => {
-  await installCrds();
-  controller = await startController("deployment-tests");
-}, 120_000);
-
-afterAll(async () => {
-  await controller?.kill("SIGTERM");
-  await deleteWebhookConfigurations();
-});
+beforeAll(installCrds, 120_000);
+afterAll(deleteWebhookConfigurations);
 
 const scenario = (shape: RolloutShape, body: (ctx: ScenarioContext) => Promise<void>) =>
-  inScenario(PARTITION_DEPLOYMENT, shape, () => tail(controller), body);
+  inScenario("deployment", PARTITION_DEPLOYMENT, shape, body);
+
+/** A fresh namespace with its own controller (for tests that set the workload up themselves). */
+const withOwnController = (fn: (ns: string) => Promise<void>) =>
+  withNamespace((ns) => withController("deployment", ns, () => fn(ns)));
 
 /** `canary` ready canary pods, the rest of the N on stable, none terminating. */
 const settled = (monitor: ReleaseMonitor, canary: string, count: number) =>
@@ -73,13 +68,7 @@ const until = (ns: string, what: string, check: Parameters<typeof waitForRollout
 
 describe("a 10-replica Deployment released in steps 1 / 30% pause{} / 60% pause{5s} / 100%", () => {
   it("moves exactly the pods `slipway plan` predicts within the rolling bounds, waits for alice's approval, proceeds after the timed pause and ends Healthy with the Deployment handed back", async () => {
-    await withNamespace(async (ns) => {
-      try {
-        await standardRelease(ns, PARTITION_DEPLOYMENT);
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\n${tail(controller)}`, { cause: err });
-      }
-    });
+    await withOwnController((ns) => standardRelease(ns, PARTITION_DEPLOYMENT));
   }, 180_000);
 });
 
@@ -183,7 +172,7 @@ describe("failures and human actions", () => {
 
 describe("attaching", () => {
   it("a Rollout naming a Deployment that does not exist yet says so, and attaches once it is created", async () => {
-    await withNamespace(async (ns) => {
+    await withOwnController(async (ns) => {
       await applyYaml([rolloutManifest(ns, NAME)]);
       const waiting = await until(
         ns,
@@ -203,7 +192,7 @@ describe("attaching", () => {
 
 describe("racing the attach", () => {
   it("a release that starts the moment the Deployment is attached goes through to Succeeded", async () => {
-    await withNamespace(async (ns) => {
+    await withOwnController(async (ns) => {
       await applyYaml([deployment({ name: NAME, namespace: ns, replicas: N, image: "example/web:v1" })]);
       await waitFor(`Deployment ${ns}/${NAME} available`, async () => {
         const d = await getDeployment(ns, NAME);

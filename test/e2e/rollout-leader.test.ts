@@ -9,6 +9,7 @@ import {
   annotate,
   deleteWebhookConfigurations,
   installCrds,
+  releaseRollouts,
   setTemplate,
   waitForRollout,
 } from "./rollout/fixtures.ts";
@@ -21,11 +22,23 @@ const RETRY_MS = 2_000;
 let webhook: SlipwayProcess;
 const replicas: SlipwayProcess[] = [];
 
-const replica = (name: string) =>
+const replica = (name: string, namespace: string) =>
   startSlipway(
     name,
     "controller",
-    ["--no-webhook", "--leader-elect", "--metrics-port", "0", "--log-level", "debug"],
+    [
+      "--namespace",
+      namespace,
+      // A Lease of this test's own: the cluster is shared with other suites.
+      "--leader-election-id",
+      `slipway-${namespace}`,
+      "--no-webhook",
+      "--leader-elect",
+      "--metrics-port",
+      "0",
+      "--log-level",
+      "debug",
+    ],
     (line) => line.msg === "slipway controller started",
   );
 
@@ -53,7 +66,7 @@ afterAll(async () => {
 describe("two controller replicas with --leader-elect", () => {
   it("only the leader acts, and killing it hands the release over to the other within the lease time", async () => {
     await withNamespace(async (ns) => {
-      const a = await replica("replica-a");
+      const a = await replica("replica-a", ns);
       replicas.push(a);
       const leaderA = await waitFor(
         "replica-a to become leader",
@@ -63,7 +76,7 @@ describe("two controller replicas with --leader-elect", () => {
         },
         { timeoutMs: 2 * LEASE_MS + 10_000 },
       );
-      const b = await replica("replica-b");
+      const b = await replica("replica-b", ns);
       replicas.push(b);
       const { monitor } = await attach(ns, PARTITION_DEPLOYMENT);
       try {
@@ -111,6 +124,7 @@ describe("two controller replicas with --leader-elect", () => {
         throw new Error(`${(err as Error).message}\n${tail(a)}\n${tail(b)}`, { cause: err });
       } finally {
         monitor.stop();
+        await releaseRollouts(ns);
       }
     });
   }, 180_000);

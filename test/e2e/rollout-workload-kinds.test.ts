@@ -2,22 +2,13 @@
 // in canary-deployment style and a 5-replica StatefulSet.
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { withNamespace } from "./lib/index.ts";
-import { startController, tail, type SlipwayProcess } from "./rollout/controller-process.ts";
+import { withController } from "./rollout/controller-process.ts";
 import { deleteWebhookConfigurations, installCrds } from "./rollout/fixtures.ts";
 import { CANARY_DEPLOYMENT, STATEFULSET } from "./rollout/scenario.ts";
 import { standardRelease } from "./rollout/standard-release.ts";
 
-let controller: SlipwayProcess;
-
-beforeAll(async () => {
-  await installCrds();
-  controller = await startController("workload-kinds-tests");
-}, 120_000);
-
-afterAll(async () => {
-  await controller?.kill("SIGTERM");
-  await deleteWebhookConfigurations();
-});
+beforeAll(installCrds, 120_000);
+afterAll(deleteWebhookConfigurations);
 
 describe("releases of other workload kinds in steps 1 / 30% pause{} / 60% pause{5s} / 100%", () => {
   for (const [title, subject] of [
@@ -33,15 +24,7 @@ describe("releases of other workload kinds in steps 1 / 30% pause{} / 60% pause{
     it(
       title,
       async () => {
-        await withNamespace(async (ns) => {
-          try {
-            await standardRelease(ns, subject);
-          } catch (err) {
-            throw new Error(`${(err as Error).message}\n${tail(controller)}\nnamespace ${ns}`, {
-              cause: err,
-            });
-          }
-        });
+        await withNamespace((ns) => withController("workload-kinds", ns, () => standardRelease(ns, subject)));
       },
       180_000,
     );

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { done, notYet, waitFor } from "../lib/index.ts";
 import { currentCluster } from "../lib/index.ts";
+import { releaseRollouts } from "./fixtures.ts";
 
 const MAIN = join(import.meta.dirname, "../../../src/cli/main.ts");
 const LOG_DIR = join(tmpdir(), "slipway-e2e-controllers");
@@ -100,12 +101,46 @@ export function tail(proc: SlipwayProcess, n = 40): string {
   return `--- ${proc.name} (${proc.logFile}) ---\n${text.slice(-n).join("\n")}`;
 }
 
-/** The controller with the webhook in the same process (local mode, free ports). */
-export function startController(name = "controller", extra: readonly string[] = []): Promise<SlipwayProcess> {
+/**
+ * The controller with the webhook in the same process (local mode, free ports). Given a namespace it watches
+ * only that one (the cluster is shared: a controller must only touch its own test's objects); without one it
+ * watches every namespace, for a file whose tests all share one controller.
+ */
+export function startController(
+  name: string,
+  namespace?: string,
+  extra: readonly string[] = [],
+): Promise<SlipwayProcess> {
   return startSlipway(
     name,
     "controller",
-    ["--webhook-local-port", "0", "--metrics-port", "0", "--log-level", "debug", ...extra],
+    [
+      ...(namespace === undefined ? [] : ["--namespace", namespace]),
+      "--webhook-local-port",
+      "0",
+      "--metrics-port",
+      "0",
+      "--log-level",
+      "debug",
+      ...extra,
+    ],
     (line) => line.msg === "slipway controller started",
   );
+}
+
+/** Runs `fn` with a controller for `namespace`, stopped afterwards; failures carry its log tail. */
+export async function withController<T>(
+  name: string,
+  namespace: string,
+  fn: (controller: SlipwayProcess) => Promise<T>,
+): Promise<T> {
+  const controller = await startController(name, namespace);
+  try {
+    return await fn(controller);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${tail(controller)}\nnamespace ${namespace}`, { cause: err });
+  } finally {
+    await releaseRollouts(namespace);
+    await controller.kill("SIGTERM");
+  }
 }

@@ -281,6 +281,50 @@ export async function deleteRollout(namespace: string, name: string): Promise<vo
   });
 }
 
+/**
+ * Deletes every Rollout of the namespace while a controller still runs (it detaches the workloads and drops
+ * its finalizer), so the namespace can be deleted afterwards. Finalizers still there after `timeoutMs` (no
+ * controller running) are removed by hand: a test must never leave a namespace stuck in Terminating.
+ */
+export async function releaseRollouts(namespace: string, timeoutMs = 30_000): Promise<void> {
+  const names = async () => {
+    const list = (await custom().listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: PLURAL_ROLLOUTS,
+    })) as { items: { metadata: { name: string } }[] };
+    return list.items.map((r) => r.metadata.name);
+  };
+  for (const name of await names()) await deleteRollout(namespace, name).catch(() => undefined);
+  try {
+    await waitFor(
+      `the Rollouts of ${namespace} to be gone`,
+      async () => {
+        const left = await names();
+        return left.length === 0 ? done(undefined) : notYet(left);
+      },
+      { timeoutMs },
+    );
+  } catch {
+    for (const name of await names()) {
+      await custom()
+        .patchNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace,
+            plural: PLURAL_ROLLOUTS,
+            name,
+            body: { metadata: { finalizers: null } },
+          },
+          mergePatch,
+        )
+        .catch(() => undefined);
+    }
+  }
+}
+
 export async function getDeployment(namespace: string, name: string): Promise<V1Deployment> {
   return clients().apps.readNamespacedDeployment({ namespace, name });
 }

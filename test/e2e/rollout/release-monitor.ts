@@ -1,7 +1,7 @@
 // Watches a release as it happens: every pod event and every Rollout status change. Checks the rolling
 // bounds on every pod event (pods ≤ N + maxSurge, ready ≥ N − maxUnavailable; terminating pods do not count) and records, per step of the
 // Rollout's status, the most canary pods seen — so a test can compare every step with `slipway plan`.
-import { Watch, type V1Pod } from "@kubernetes/client-node";
+import { Watch, type V1Pod, type V1StatefulSet } from "@kubernetes/client-node";
 import { GROUP, PLURAL_ROLLOUTS, VERSION } from "../../../src/api/names.ts";
 import type { RolloutStatus } from "../../../src/api/rollout-status.ts";
 import { clients, isPodReady, podRevision } from "../lib/index.ts";
@@ -33,6 +33,11 @@ export class ReleaseMonitor {
   readonly #aborts: AbortController[] = [];
   #status: RolloutStatus | undefined;
   #armed = false;
+  #stopped = false;
+  /** Pod deletions seen, in order (for failure messages). */
+  readonly podEnds: string[] = [];
+  /** Watches re-opened after they ended (reported in failures). */
+  restarts = 0;
   readonly #namespace: string;
   readonly #rollout: string;
   readonly #bounds: Bounds;
@@ -44,55 +49,85 @@ export class ReleaseMonitor {
   }
 
   async start(): Promise<void> {
-    const watch = new Watch(clients().kc);
-    const ns = this.#namespace;
-    const listed = await clients().core.listNamespacedPod({ namespace: ns });
-    for (const pod of listed.items) this.#pods.set(pod.metadata?.name ?? "", pod);
-    this.#aborts.push(
-      await watch.watch(
-        `/api/v1/namespaces/${ns}/pods`,
-        { resourceVersion: listed.metadata?.resourceVersion },
-        (type, pod: V1Pod) => {
-          const name = pod.metadata?.name ?? "";
-          if (type === "DELETED") this.#pods.delete(name);
-          else this.#pods.set(name, pod);
-          this.#check();
-        },
-        () => undefined,
-      ),
-    );
-    this.#aborts.push(
-      await watch.watch(
-        `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL_ROLLOUTS}`,
-        { fieldSelector: `metadata.name=${this.#rollout}` },
-        (_type, rollout: { status?: RolloutStatus }) => {
-          this.#status = rollout.status;
-          const s = rollout.status;
-          this.timeline.push({
-            at: Date.now(),
-            phase: s?.phase,
-            step: s?.currentStepIndex,
-            state: s?.currentStepState,
-            canary: s?.canaryRevision,
-          });
-          const until = /paused until (\S+Z)/.exec(s?.message ?? "")?.[1];
-          if (until !== undefined) this.pausedUntil.add(until);
-          for (const step of s?.steps ?? []) {
-            if (step.startedAt === undefined) continue;
-            const starts = this.stepStarts.get(step.index) ?? new Set<string>();
-            starts.add(step.startedAt);
-            this.stepStarts.set(step.index, starts);
-          }
-          this.#check();
-        },
-        () => undefined,
-      ),
-    );
+    await Promise.all([this.#watchPods(), this.#watchRollout()]);
     this.#armed = true;
     this.#check();
   }
 
+  /**
+   * LIST then WATCH the namespace's pods; when the watch ends (a server timeout, a dropped connection on a
+   * loaded machine) LIST again and resume, so the monitor never goes blind.
+   */
+  async #watchPods(): Promise<void> {
+    const ns = this.#namespace;
+    const listed = await clients().core.listNamespacedPod({ namespace: ns });
+    this.#pods.clear();
+    for (const pod of listed.items) this.#pods.set(pod.metadata?.name ?? "", pod);
+    // A LIST may be served a little behind the events already seen: compare canary counts afresh from here.
+    this.#lastCanary = undefined;
+    this.#check();
+    const abort = await new Watch(clients().kc).watch(
+      `/api/v1/namespaces/${ns}/pods`,
+      { resourceVersion: listed.metadata?.resourceVersion, allowWatchBookmarks: true },
+      (type, pod: V1Pod) => {
+        if (type === "BOOKMARK") return;
+        const name = pod.metadata?.name ?? "";
+        if (type === "DELETED" || pod.metadata?.deletionTimestamp !== undefined) {
+          this.podEnds.push(`${type} ${name} (${podRevision(pod)})`);
+        }
+        if (type === "DELETED") this.#pods.delete(name);
+        else this.#pods.set(name, pod);
+        this.#check();
+      },
+      () => this.#again(() => this.#watchPods()),
+    );
+    this.#aborts.push(abort);
+  }
+
+  async #watchRollout(): Promise<void> {
+    const abort = await new Watch(clients().kc).watch(
+      `/apis/${GROUP}/${VERSION}/namespaces/${this.#namespace}/${PLURAL_ROLLOUTS}`,
+      { fieldSelector: `metadata.name=${this.#rollout}` },
+      (type, rollout: { status?: RolloutStatus }) => {
+        if (type !== "BOOKMARK") this.#observe(rollout.status);
+      },
+      () => this.#again(() => this.#watchRollout()),
+    );
+    this.#aborts.push(abort);
+  }
+
+  #again(restart: () => Promise<void>): void {
+    if (this.#stopped) return;
+    this.restarts++;
+    const retry = (): void => {
+      if (this.#stopped) return;
+      restart().catch(() => setTimeout(retry, 500));
+    };
+    setTimeout(retry, 100);
+  }
+
+  #observe(s: RolloutStatus | undefined): void {
+    this.#status = s;
+    this.timeline.push({
+      at: Date.now(),
+      phase: s?.phase,
+      step: s?.currentStepIndex,
+      state: s?.currentStepState,
+      canary: s?.canaryRevision,
+    });
+    const until = /paused until (\S+Z)/.exec(s?.message ?? "")?.[1];
+    if (until !== undefined) this.pausedUntil.add(until);
+    for (const step of s?.steps ?? []) {
+      if (step.startedAt === undefined) continue;
+      const starts = this.stepStarts.get(step.index) ?? new Set<string>();
+      starts.add(step.startedAt);
+      this.stepStarts.set(step.index, starts);
+    }
+    this.#check();
+  }
+
   stop(): void {
+    this.#stopped = true;
     for (const a of this.#aborts) a.abort();
   }
 
@@ -136,7 +171,7 @@ export class ReleaseMonitor {
       const last = this.#lastCanary;
       if (s.phase === "Progressing" && last?.revision === s.canaryRevision && canary < last.count) {
         this.canaryDecreases.push(
-          `${s.canaryRevision}: ${last.count} → ${canary} at step ${s.currentStepIndex}`,
+          `${s.canaryRevision}: ${last.count} → ${canary} at step ${s.currentStepIndex} (watch restarts: ${this.restarts}; last pod ends: ${this.podEnds.slice(-4).join(", ")})`,
         );
       }
       this.#lastCanary = { revision: s.canaryRevision, count: canary };
@@ -144,4 +179,40 @@ export class ReleaseMonitor {
       this.maxCanaryByStep.set(s.currentStepIndex, Math.max(seen, canary));
     }
   }
+}
+
+/**
+ * Every value a StatefulSet's partition takes (from a watch). During a release that is never aborted the
+ * partition only goes down (held at its maximum, then lowered step by step): a rise would be a batch undone.
+ * This is the direct measure for StatefulSets; pod counts are not, because on kwok a pod deleted and
+ * re-created under the same name can be removed once more by the stage that confirms the first deletion.
+ */
+export async function watchPartitions(
+  namespace: string,
+  name: string,
+): Promise<{ values: number[]; stop(): void }> {
+  const values: number[] = [];
+  let stopped = false;
+  let abort: AbortController | undefined;
+  const open = async (): Promise<void> => {
+    abort = await new Watch(clients().kc).watch(
+      `/apis/apps/v1/namespaces/${namespace}/statefulsets`,
+      { fieldSelector: `metadata.name=${name}` },
+      (_type, sts: V1StatefulSet) => {
+        const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+        if (values.at(-1) !== partition) values.push(partition);
+      },
+      () => {
+        if (!stopped) setTimeout(() => void open().catch(() => undefined), 100);
+      },
+    );
+  };
+  await open();
+  return {
+    values,
+    stop() {
+      stopped = true;
+      abort?.abort();
+    },
+  };
 }

@@ -6,6 +6,7 @@ import { applyYaml, cloneSet, done, notYet, waitFor, withNamespace } from "../li
 import { getCloneSet } from "./cloneset.ts";
 import { deployment, headlessService, statefulSet } from "../lib/manifests.ts";
 import { clients } from "../lib/index.ts";
+import { withController } from "./controller-process.ts";
 import {
   getDeployment,
   grantRolloutOperator,
@@ -208,23 +209,23 @@ export interface ScenarioContext {
 }
 
 /**
- * Runs `body` in a fresh namespace with `subject` attached and a monitor watching; a failure carries the
- * controller's log tail (`logs()`), and the monitor always stops.
+ * Runs `body` in a fresh namespace with its own controller, `subject` attached and a monitor watching; a
+ * failure carries the controller's log tail, and the monitor always stops.
  */
 export async function inScenario(
+  name: string,
   subject: Subject,
   shape: RolloutShape,
-  logs: () => string,
   body: (ctx: ScenarioContext) => Promise<void>,
 ): Promise<void> {
-  await withNamespace(async (ns) => {
-    const { rollout, monitor } = await attach(ns, subject, shape);
-    try {
-      await body({ ns, monitor, rollout });
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${logs()}\nnamespace ${ns}`, { cause: err });
-    } finally {
-      monitor.stop();
-    }
-  });
+  await withNamespace((ns) =>
+    withController(name, ns, async () => {
+      const { rollout, monitor } = await attach(ns, subject, shape);
+      try {
+        await body({ ns, monitor, rollout });
+      } finally {
+        monitor.stop();
+      }
+    }),
+  );
 }
