@@ -7,6 +7,7 @@ import { parseRollout } from "../api/parse.ts";
 import { validateDefinition, type StepDefinition } from "../workflow/index.ts";
 import { compileRelease, compileRollback } from "./compile.ts";
 import { currentPhaseOf } from "./run-view.ts";
+import { trafficWeightOf } from "./traffic-env.ts";
 import { registryForValidation } from "./steps/registry.ts";
 
 function spec(steps: unknown[]) {
@@ -92,5 +93,39 @@ describe("the pin in status", () => {
       },
     };
     expect(currentPhaseOf(run, 1)).toEqual({ phase: "traffic", state: run.steps["step-1.traffic.pin"] });
+  });
+});
+
+describe("status.trafficWeight", () => {
+  const run = (
+    steps: Record<string, { phase: "Succeeded" | "Running"; outputs?: Record<string, string | number> }>,
+  ) => ({
+    version: 1 as const,
+    runId: "r",
+    definitionHash: "h",
+    generation: 0,
+    phase: "Running" as const,
+    startedAt: 0,
+    steps,
+  });
+
+  it("is the weight of the latest finished traffic phase, 0 after traffic went back or was removed", () => {
+    expect(
+      trafficWeightOf(
+        run({ "step-1.traffic.pin": { phase: "Succeeded", outputs: { weight: 0, matches: 0 } } }),
+      ),
+    ).toBeUndefined();
+    const shifted = {
+      "step-1.traffic": { phase: "Succeeded" as const, outputs: { weight: 5, matches: 0 } },
+      "step-2.traffic": { phase: "Succeeded" as const, outputs: { weight: 50, matches: 0 } },
+      "step-3.traffic": { phase: "Running" as const },
+    };
+    expect(trafficWeightOf(run(shifted))).toBe(50);
+    expect(
+      trafficWeightOf(
+        run({ ...shifted, "abort.traffic": { phase: "Succeeded", outputs: { mode: "stable" } } }),
+      ),
+    ).toBe(0);
+    expect(trafficWeightOf(undefined)).toBeUndefined();
   });
 });

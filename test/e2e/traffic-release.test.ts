@@ -229,8 +229,9 @@ describe("traffic in lock-step with the batches", () => {
       const ingressBefore = await getJson(ingPath(ns, NAME));
       const serviceBefore = await getJson(svcPath(ns, NAME));
       const canary = await releaseToApproval(ns);
-      // At the pause: 2 canary pods, weight 50, both Services pointing at their revision.
+      // At the pause: 2 canary pods, weight 50 (also in status), both Services pointing at their revision.
       expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
+      expect((await getRollout(ns, NAME))?.status?.trafficWeight).toBe(50);
       expect(specOf(await getJson(svcPath(ns, NAME)))["selector"]).toEqual({
         app: NAME,
         "pod-template-hash": stable,
