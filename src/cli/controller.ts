@@ -39,7 +39,7 @@ export async function runControllerCommand(opts: ControllerCommandOptions, io: C
     io.stderr(`--workers ${opts.workers}: use a whole number >= 1\n`);
     return 1;
   }
-  const logger = pino({ level: opts.logLevel, base: { component: "controller" } });
+  const logger = pino({ level: opts.logLevel, base: null });
   // Loaded on demand: lint and plan should not pay for the Kubernetes client, fastify and the engine.
   const { startController } = await import("../rollout/main.ts");
   let running;
@@ -87,17 +87,35 @@ export function controllerCommand(io: CliIo, exit: (code: number) => void): Comm
     .option("--kubeconfig <file>", "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
     .option("--context <name>", "kubeconfig context")
     .option("--namespace <ns>", "watch Rollouts in this namespace only (default: all namespaces)")
-    .option("--slipway-namespace <ns>", "Slipway's own namespace (leader Lease, webhook certificates)", "slipway-system")
+    .option(
+      "--slipway-namespace <ns>",
+      "Slipway's own namespace (leader Lease, webhook certificates)",
+      "slipway-system",
+    )
     .option("--leader-elect", "run as one of several replicas: only the holder of the Lease reconciles")
     .option("--leader-election-id <name>", "name of the leader election Lease", "slipway-controller")
-    .option("--metrics-port <port>", "Prometheus metrics on 127.0.0.1:<port>/metrics in local mode (0: pick one)", "8080")
-    .option("--webhook-local-port <port>", "run the webhook in local mode: https://127.0.0.1:<port> (0: pick one)")
+    .option(
+      "--metrics-port <port>",
+      "Prometheus metrics on 127.0.0.1:<port>/metrics in local mode (0: pick one)",
+      "8080",
+    )
+    .option(
+      "--webhook-local-port <port>",
+      "run the webhook in local mode: https://127.0.0.1:<port> (0: pick one)",
+    )
     .option("--webhook-port <port>", "in-cluster webhook HTTPS port", "9443")
     .option("--webhook-service <name>", "in-cluster: the Service in front of the webhook", "slipway-webhook")
-    .option("--cert-dir <dir>", "webhook: serve tls.crt/tls.key from this directory instead of self-managed certificates")
+    .option(
+      "--cert-dir <dir>",
+      "webhook: serve tls.crt/tls.key from this directory instead of self-managed certificates",
+    )
     .option("--no-webhook", "do not run the webhook in this process (run `slipway webhook` separately)")
     .option("--workers <n>", "Rollouts reconciled in parallel", "4")
-    .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error"]).default("info"))
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .choices(["debug", "info", "warn", "error"])
+        .default("info"),
+    )
     .action(async (opts: ControllerCommandOptions) => {
       exit(await runControllerCommand(opts, io));
     });

@@ -62,7 +62,11 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
     const active = activeRecord(record);
     if (active !== undefined && active.kind === "release" && isInMain(active.run, ctx.definition)) {
       const reason = `aborted${who}`;
-      record = { ...active, end: { outcome: "Aborted", reason, manual: true }, run: terminate(active.run, reason) };
+      record = {
+        ...active,
+        end: { outcome: "Aborted", reason, manual: true },
+        run: terminate(active.run, reason),
+      };
       consume(ANNOTATION_ABORT, { type: "Warning", reason: "Aborting", message: `release aborted${who}` });
     } else {
       consume(ANNOTATION_ABORT, ignored(ANNOTATION_ABORT, "no release is in a state that can be aborted"));
@@ -72,7 +76,13 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
   const retry = ctx.annotations[ANNOTATION_RETRY];
   if (retry !== undefined) {
     const aborted = record !== undefined && !isRunActive(record) && outcomeOf(record) === "Aborted";
-    if (aborted && record !== undefined && record.kind === "release" && ctx.releaseStillHeld && ctx.definition) {
+    if (
+      aborted &&
+      record !== undefined &&
+      record.kind === "release" &&
+      ctx.releaseStillHeld &&
+      ctx.definition
+    ) {
       const {
         end: _end,
         promotion: _p,
@@ -83,7 +93,11 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
         ...rest
       } = record;
       record = { ...rest, run: restart(record.run, ctx.definition) };
-      consume(ANNOTATION_RETRY, { type: "Normal", reason: "Retrying", message: `release restarted from step 1${who}` });
+      consume(ANNOTATION_RETRY, {
+        type: "Normal",
+        reason: "Retrying",
+        message: `release restarted from step 1${who}`,
+      });
     } else {
       consume(ANNOTATION_RETRY, ignored(ANNOTATION_RETRY, "nothing to retry: no aborted release is held"));
     }
@@ -151,10 +165,13 @@ function approveActive(
 ): StepAction {
   void value;
   if (parsed.revision !== undefined && parsed.revision !== record.canaryRevision) {
-    return warn(`it is for revision ${parsed.revision}, but the release in progress is ${record.canaryRevision}`);
+    return warn(
+      `it is for revision ${parsed.revision}, but the release in progress is ${record.canaryRevision}`,
+    );
   }
   const current = currentStepIndex(record.run, ctx.definition);
-  if (parsed.step < current) return warn(`step ${parsed.step} is already done (the release is at step ${current})`);
+  if (parsed.step < current)
+    return warn(`step ${parsed.step} is already done (the release is at step ${current})`);
   if (parsed.step > current) return warn(`the release is at step ${current}, not step ${parsed.step}`);
   const approvedBy: { approvedBy?: string } = by === undefined || by === "" ? {} : { approvedBy: by };
   const who = by === undefined || by === "" ? "" : ` by ${by}`;
@@ -163,7 +180,11 @@ function approveActive(
     return {
       record: { ...rest, deadlineFloorAt: ctx.now },
       consume: true,
-      event: { type: "Normal", reason: "Approved", message: `step ${parsed.step} continues after a failure${who}` },
+      event: {
+        type: "Normal",
+        reason: "Approved",
+        message: `step ${parsed.step} continues after a failure${who}`,
+      },
     };
   }
   const pause = record.run.steps[stepPhaseName(parsed.step, "pause")];
@@ -174,7 +195,8 @@ function approveActive(
       event: { type: "Normal", reason: "Approved", message: `step ${parsed.step} approved${who}` },
     };
   }
-  if (pause?.phase === "Succeeded" || pause?.phase === "Skipped") return warn(`step ${parsed.step} is not paused`);
+  if (pause?.phase === "Succeeded" || pause?.phase === "Skipped")
+    return warn(`step ${parsed.step} is not paused`);
   // The step has not reached its pause yet: keep the approval until it does.
   return { record, consume: false };
 }
@@ -205,7 +227,15 @@ function promoteActive(
   const { failurePause: _f, ...rest } = record;
   let run = record.run;
   const pause = run.steps[stepPhaseName(step, "pause")];
-  if (pause?.phase === "Suspended" && pause.token === approvalToken(step)) run = resume(run, approvalToken(step));
-  const message = value === "full" ? `promoted to the end, skipping every remaining step${who}` : `step ${step} promoted${who}`;
-  return { record: { ...rest, run, promotion }, event: { type: "Normal", reason: "Promoted", message }, why: "" };
+  if (pause?.phase === "Suspended" && pause.token === approvalToken(step))
+    run = resume(run, approvalToken(step));
+  const message =
+    value === "full"
+      ? `promoted to the end, skipping every remaining step${who}`
+      : `step ${step} promoted${who}`;
+  return {
+    record: { ...rest, run, promotion },
+    event: { type: "Normal", reason: "Promoted", message },
+    why: "",
+  };
 }

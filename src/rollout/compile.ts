@@ -47,7 +47,11 @@ const trafficUnpinName = (index: number): string => `${stepPhaseName(index, "tra
 /** The traffic sub-steps that run before a step's upgrade (pin or unpin), shown as the step's traffic phase. */
 export const trafficPrepNames = (index: number): readonly string[] =>
   index === 1 ? [TRAFFIC_PIN_NAME, trafficUnpinName(index)] : [trafficUnpinName(index)];
-const trafficRestore = (name: string, mode: RestoreMode, extra: Partial<StepDefinition> = {}): StepDefinition => ({
+const trafficRestore = (
+  name: string,
+  mode: RestoreMode,
+  extra: Partial<StepDefinition> = {},
+): StepDefinition => ({
   name,
   type: STEP_TYPES.trafficRestore,
   properties: { mode },
@@ -107,11 +111,21 @@ function compileStep(step: EffectiveStep, index: number, weight: number | null):
       : everyPod
         ? [trafficRestore(trafficUnpinName(index), "unpin")]
         : index === 1
-          ? [{ name: TRAFFIC_PIN_NAME, type: STEP_TYPES.traffic, properties: { step: 1, weight: 0, matches: [] } }]
+          ? [
+              {
+                name: TRAFFIC_PIN_NAME,
+                type: STEP_TYPES.traffic,
+                properties: { step: 1, weight: 0, matches: [] },
+              },
+            ]
           : [];
   const sub: StepDefinition[] = [
     ...pin,
-    { name: stepPhaseName(index, "upgrade"), type: STEP_TYPES.batch, properties: { step: index, ...replicas(step) } },
+    {
+      name: stepPhaseName(index, "upgrade"),
+      type: STEP_TYPES.batch,
+      properties: { step: index, ...replicas(step) },
+    },
   ];
   if (weight !== null) {
     const matches = step.matches.map((m) => ({ headers: m.headers.map((h) => ({ ...h })) }));
@@ -122,17 +136,15 @@ function compileStep(step: EffectiveStep, index: number, weight: number | null):
     });
   }
   if (step.analysis !== null) {
-    const gates = step.analysis.templates.map(
-      (template, j): StepDefinition => ({
-        name: `${stepPhaseName(index, "analysis")}.${j + 1}`,
-        type: STEP_TYPES.analysis,
-        properties: {
-          step: index,
-          template: { name: template.name, clusterScope: template.clusterScope ?? false },
-          args: step.analysis?.args.map((a) => ({ name: a.name, value: a.value })) ?? [],
-        },
-      }),
-    );
+    const gates = step.analysis.templates.map((template, j): StepDefinition => ({
+      name: `${stepPhaseName(index, "analysis")}.${j + 1}`,
+      type: STEP_TYPES.analysis,
+      properties: {
+        step: index,
+        template: { name: template.name, clusterScope: template.clusterScope ?? false },
+        args: step.analysis?.args.map((a) => ({ name: a.name, value: a.value })) ?? [],
+      },
+    }));
     sub.push({ name: stepPhaseName(index, "analysis"), type: "group", group: { mode: "dag", steps: gates } });
   }
   if (step.pause.kind !== "none") {

@@ -1,10 +1,5 @@
 // metav1.Condition bookkeeping and the bounded release history (SPEC §2.1).
-import {
-  MAX_HISTORY,
-  type Condition,
-  type ConditionType,
-  type HistoryEntry,
-} from "../api/rollout-status.ts";
+import { MAX_HISTORY, type Condition, type ConditionType, type HistoryEntry } from "../api/rollout-status.ts";
 
 export interface ConditionInput {
   readonly type: ConditionType;

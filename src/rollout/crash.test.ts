@@ -4,23 +4,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ANNOTATION_APPROVE, ANNOTATION_APPROVED_BY } from "../api/names.ts";
-import type { Rollout } from "../api/rollout.ts";
+import { testRollout } from "./testing/rollout-fixture.ts";
 import { Driver } from "./testing/driver.ts";
 import { FakeWorld } from "./testing/fake-world.ts";
 
-const ROLLOUT: Rollout = {
-  apiVersion: "rollouts.slipway.dev/v1alpha1",
-  kind: "Rollout",
-  metadata: { name: "web", namespace: "ns" },
-  spec: {
-    workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
-    strategy: {
-      canary: {
-        steps: [{ replicas: 1 }, { replicas: "30%", pause: {} }, { replicas: "60%", pause: { duration: "5s" } }, { replicas: "100%" }],
-      },
-    },
-  },
-};
+const ROLLOUT = testRollout();
 
 interface Trace {
   readonly canaryTargets: number[];
@@ -39,7 +27,11 @@ async function release(crashAt: (i: number) => "status" | "metadata" | undefined
   let timedPauseEnd: number | undefined;
   for (let i = 0; i < 400 && (d.world.status?.history?.length ?? 0) === 0; i++) {
     const s = d.world.status;
-    if (s?.currentStepIndex === 2 && s.currentStepState === "Paused" && d.world.annotations[ANNOTATION_APPROVE] === undefined) {
+    if (
+      s?.currentStepIndex === 2 &&
+      s.currentStepState === "Paused" &&
+      d.world.annotations[ANNOTATION_APPROVE] === undefined
+    ) {
       const approvedBefore = s.steps?.[1]?.approvedBy !== undefined;
       if (!approvedBefore) {
         d.world.annotations[ANNOTATION_APPROVE] = "2";
@@ -57,10 +49,13 @@ async function release(crashAt: (i: number) => "status" | "metadata" | undefined
     d.world.crashBeforeStatus = false;
     d.world.crashBeforeMetadata = false;
     const after = JSON.stringify([d.world.rollout.status, [...d.world.workload.pods], d.world.annotations]);
-    if (result !== "crashed" && before === after && result.requeueAfterMs !== undefined) d.now += result.requeueAfterMs;
+    if (result !== "crashed" && before === after && result.requeueAfterMs !== undefined)
+      d.now += result.requeueAfterMs;
   }
   expect(d.world.status?.phase).toBe("Healthy");
-  const canaryTargets = d.world.writes.flatMap((w) => (w.op === "scale" && w.revision === "v2" ? [w.to] : []));
+  const canaryTargets = d.world.writes.flatMap((w) =>
+    w.op === "scale" && w.revision === "v2" ? [w.to] : [],
+  );
   return {
     canaryTargets,
     approvals,
@@ -75,7 +70,10 @@ describe("a controller killed at random points", () => {
     expect(reference.canaryTargets).toEqual([1, 3, 6, 10]);
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat(60), fc.constantFrom("status" as const, "metadata" as const)), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(fc.nat(60), fc.constantFrom("status" as const, "metadata" as const)), {
+          minLength: 1,
+          maxLength: 12,
+        }),
         async (kills) => {
           const plan = new Map(kills);
           const trace = await release((i) => plan.get(i));

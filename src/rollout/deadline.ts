@@ -51,7 +51,11 @@ function checkActive(record: ReleaseRecord, spec: EffectiveRolloutSpec, now: num
 }
 
 /** spec.paused bookkeeping: remember when a pause began; on resume, deadlines count from the resume. */
-export function trackPause(record: ReleaseRecord | undefined, paused: boolean, now: number): ReleaseRecord | undefined {
+export function trackPause(
+  record: ReleaseRecord | undefined,
+  paused: boolean,
+  now: number,
+): ReleaseRecord | undefined {
   if (record === undefined || !isRunActive(record)) return record;
   if (paused && record.pausedAt === undefined) return { ...record, pausedAt: now };
   if (!paused && record.pausedAt !== undefined) {

@@ -26,24 +26,41 @@ export async function detach(
   record: ReleaseRecord | undefined,
   now: number,
 ): Promise<DetachOutcome> {
-  const why = obj.deletionTimestamp !== undefined ? "the Rollout is being deleted" : "the Rollout is disabled";
+  const why =
+    obj.deletionTimestamp !== undefined ? "the Rollout is being deleted" : "the Rollout is disabled";
   const traffic = await removeTraffic(io, obj, spec);
-  if (traffic !== undefined && !traffic.done) return { done: false, message: `${why}: ${traffic.message}`, events: [] };
+  if (traffic !== undefined && !traffic.done)
+    return { done: false, message: `${why}: ${traffic.message}`, events: [] };
   const workload = await io.loadWorkload(obj);
   if (workload === undefined || "problem" in workload) return { done: true, message: why, events: [] };
   const plan = workload.planRestore({ detach: true });
   const snapshot = workload.snapshot;
   if (plan.writes.length > 0) {
     await io.apply(plan.writes);
-    return { done: false, message: `${why}: handing ${spec.workloadRef.kind} ${spec.workloadRef.name} back to its native rollout`, events: [], snapshot };
+    return {
+      done: false,
+      message: `${why}: handing ${spec.workloadRef.kind} ${spec.workloadRef.name} back to its native rollout`,
+      events: [],
+      snapshot,
+    };
   }
   if (!plan.done) {
-    return { done: false, message: `${why}: ${plan.blocked ?? "waiting for the workload to settle"}`, events: [], snapshot };
+    return {
+      done: false,
+      message: `${why}: ${plan.blocked ?? "waiting for the workload to settle"}`,
+      events: [],
+      snapshot,
+    };
   }
   const events: RolloutEvent[] = [
-    { type: "Normal", reason: "Detached", message: `${why}: ${spec.workloadRef.kind} ${spec.workloadRef.name} is released natively` },
+    {
+      type: "Normal",
+      reason: "Detached",
+      message: `${why}: ${spec.workloadRef.kind} ${spec.workloadRef.name} is released natively`,
+    },
   ];
-  if (traffic?.warning !== undefined) events.push({ type: "Warning", reason: "TrafficNotRestored", message: traffic.warning });
+  if (traffic?.warning !== undefined)
+    events.push({ type: "Warning", reason: "TrafficNotRestored", message: traffic.warning });
   if (record === undefined || !isRunActive(record) || record.kind !== "release") {
     return { done: true, message: why, events, snapshot };
   }
@@ -74,7 +91,11 @@ async function removeTraffic(
     case "done":
       return { done: true, message: "traffic routing removed" };
     case "blocked":
-      return { done: true, message: progress.problem, warning: `traffic routing left in place: ${progress.problem}` };
+      return {
+        done: true,
+        message: progress.problem,
+        warning: `traffic routing left in place: ${progress.problem}`,
+      };
     case "changed":
     case "pending":
       return { done: false, message: `removing traffic routing: ${progress.changes.join("; ")}` };

@@ -18,32 +18,39 @@ export function eventsFromRun(events: readonly WorkflowEvent[], steps: number): 
 }
 
 function mapEvent(event: WorkflowEvent, steps: number): RolloutEvent | undefined {
-  if (event.type === "RunFinished") {
-    return {
-      type: event.phase === "Succeeded" ? "Normal" : "Warning",
-      reason: event.phase === "Succeeded" ? "RunSucceeded" : "RunEnded",
-      message: event.message,
-    };
-  }
+  // The release outcome is announced once, with history (reconcile.ts), not again per run.
+  if (event.type === "RunFinished") return undefined;
   const parsed = parseStepName(event.step);
   const label = parsed === undefined ? event.step : `step ${parsed.index}/${steps}`;
   switch (event.type) {
     case "StepStarted":
-      if (parsed?.phase === "group") return { type: "Normal", reason: "StepStarted", message: `${label} started` };
+      if (parsed?.phase === "group")
+        return { type: "Normal", reason: "StepStarted", message: `${label} started` };
       if (event.step === FINALLY_NAMES.finish) {
         return { type: "Normal", reason: "Finalizing", message: "all steps done: finishing the release" };
       }
       if (event.step === FINALLY_NAMES.abort) {
-        return { type: "Warning", reason: "Aborting", message: "moving every pod back to the stable revision" };
+        return {
+          type: "Warning",
+          reason: "Aborting",
+          message: "moving every pod back to the stable revision",
+        };
       }
       if (event.step === FINALLY_NAMES.rollbackRelease) {
-        return { type: "Normal", reason: "RollingBack", message: "handing the workload back to its native rollout" };
+        return {
+          type: "Normal",
+          reason: "RollingBack",
+          message: "handing the workload back to its native rollout",
+        };
       }
       return undefined;
     case "StepSucceeded":
-      if (parsed?.phase === "upgrade") return { type: "Normal", reason: "BatchReady", message: `${label}: canary pods ready` };
-      if (parsed?.phase === "pause") return { type: "Normal", reason: "PauseEnded", message: `${label}: pause over` };
-      if (parsed?.phase === "group") return { type: "Normal", reason: "StepCompleted", message: `${label} completed` };
+      if (parsed?.phase === "upgrade")
+        return { type: "Normal", reason: "BatchReady", message: `${label}: canary pods ready` };
+      if (parsed?.phase === "pause")
+        return { type: "Normal", reason: "PauseEnded", message: `${label}: pause over` };
+      if (parsed?.phase === "group")
+        return { type: "Normal", reason: "StepCompleted", message: `${label} completed` };
       if (event.step === FINALLY_NAMES.abort) {
         return { type: "Warning", reason: "Aborted", message: "every pod is back on the stable revision" };
       }

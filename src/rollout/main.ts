@@ -8,7 +8,7 @@ import { isAlreadyExists, isNotFound } from "../kube/errors.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
 import { KubeMetrics } from "../kube/metrics.ts";
-import { collectionPath, NAMESPACES, objectPath } from "../kube/resources.ts";
+import { CLONESETS, collectionPath, groupVersionPath, NAMESPACES, objectPath } from "../kube/resources.ts";
 import { RolloutController } from "./controller.ts";
 
 export interface StartControllerOptions {
@@ -20,7 +20,12 @@ export interface StartControllerOptions {
   readonly leaderElectionId: string;
   /** 0 picks a free port; the chosen one is logged ("metrics serving"). */
   readonly metricsPort: number;
-  readonly webhook?: { readonly local: boolean; readonly port: number; readonly service: string; readonly certDir?: string };
+  readonly webhook?: {
+    readonly local: boolean;
+    readonly port: number;
+    readonly service: string;
+    readonly certDir?: string;
+  };
   readonly workers: number;
   readonly logger: Logger;
 }
@@ -39,10 +44,14 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   collectDefaultMetrics({ register: registry });
   const kubeMetrics = new KubeMetrics(registry);
   const { client } = createKubeClient(
-    { ...(o.kubeconfig === undefined ? {} : { kubeconfig: o.kubeconfig }), ...(o.context === undefined ? {} : { context: o.context }) },
+    {
+      ...(o.kubeconfig === undefined ? {} : { kubeconfig: o.kubeconfig }),
+      ...(o.context === undefined ? {} : { context: o.context }),
+    },
     { userAgent: "slipway-controller/0.1.0" },
   );
   const recorder = new EventRecorder({ transport: client, logger: log.child({ component: "events" }) });
+  const cloneSets = await servesCloneSets(client);
   const controller = new RolloutController({
     client,
     ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
@@ -51,6 +60,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     kubeMetrics,
     recorder,
     workers: o.workers,
+    cloneSets,
   });
 
   const metrics = await serveMetrics(registry, o.metricsPort, o.webhook?.local !== false);
@@ -102,7 +112,12 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     void controller.run(stopWork.signal);
   }
   log.info(
-    { namespace: o.namespace ?? "(all)", leaderElect: o.leaderElect, webhook: webhook?.url ?? "(not in this process)" },
+    {
+      namespace: o.namespace ?? "(all)",
+      leaderElect: o.leaderElect,
+      webhook: webhook?.url ?? "(not in this process)",
+      cloneSets,
+    },
     "slipway controller started",
   );
 
@@ -131,7 +146,8 @@ async function serveMetrics(registry: Registry, port: number, loopback: boolean)
         .catch((err: unknown) => response.writeHead(500).end(String(err)));
       return;
     }
-    if (request.url === "/healthz" || request.url === "/readyz") return void response.writeHead(200).end("ok");
+    if (request.url === "/healthz" || request.url === "/readyz")
+      return void response.writeHead(200).end("ok");
     response.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) => {
@@ -139,6 +155,23 @@ async function serveMetrics(registry: Registry, port: number, loopback: boolean)
     server.listen(port, loopback ? "127.0.0.1" : "0.0.0.0", () => resolve());
   });
   return server;
+}
+
+/**
+ * Whether the API server serves OpenKruise CloneSets (checked once at start: a CRD installed later needs a
+ * restart). Without them, Rollouts of CloneSets report the workload as missing.
+ */
+async function servesCloneSets(client: KubeClient): Promise<boolean> {
+  try {
+    const list = await client.request<{ resources?: readonly { name: string }[] }>({
+      method: "GET",
+      path: groupVersionPath(CLONESETS),
+    });
+    return list.resources?.some((r) => r.name === CLONESETS.plural) === true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
 }
 
 /** The Lease lives in Slipway's namespace; on a fresh local cluster nothing created it yet. */

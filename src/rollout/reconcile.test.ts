@@ -8,27 +8,12 @@ import {
   FINALIZER_CLEANUP,
 } from "../api/names.ts";
 import type { Rollout } from "../api/rollout.ts";
+import { testRollout } from "./testing/rollout-fixture.ts";
 import { Driver } from "./testing/driver.ts";
 import { FakeWorld } from "./testing/fake-world.ts";
 
-function rollout(extra: Partial<Rollout["spec"]["strategy"]["canary"]> = {}, spec: Partial<Rollout["spec"]> = {}): Rollout {
-  return {
-    apiVersion: "rollouts.slipway.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name: "web", namespace: "ns" },
-    spec: {
-      workloadRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
-      strategy: {
-        canary: {
-          steps: [{ replicas: 1 }, { replicas: "30%", pause: {} }, { replicas: "60%", pause: { duration: "5s" } }, { replicas: "100%" }],
-          progressDeadlineSeconds: 60,
-          ...extra,
-        },
-      },
-      ...spec,
-    },
-  };
-}
+const rollout = (canary: Parameters<typeof testRollout>[0] = {}) =>
+  testRollout({ progressDeadlineSeconds: 60, ...canary });
 
 async function attached(r: Rollout = rollout(), replicas = 10): Promise<Driver> {
   const d = new Driver(new FakeWorld(r, replicas));
@@ -84,7 +69,15 @@ describe("a release through steps 1 / 30% pause{} / 60% pause{5s} / 100%", () =>
     expect(d.world.status?.currentStepIndex).toBe(0);
     expect(d.world.maxRevisionsAtOnce).toBe(2);
     const reasons = d.world.events.map((e) => e.reason);
-    for (const r of ["ReleaseStarted", "StepStarted", "BatchReady", "Paused", "Approved", "Finalizing", "ReleaseSucceeded"]) {
+    for (const r of [
+      "ReleaseStarted",
+      "StepStarted",
+      "BatchReady",
+      "Paused",
+      "Approved",
+      "Finalizing",
+      "ReleaseSucceeded",
+    ]) {
       expect(reasons).toContain(r);
     }
   });
@@ -253,4 +246,23 @@ describe("spec.paused, promote, detach", () => {
     expect(d.world.status?.workflow).toBeUndefined();
     expect(d.world.status?.history?.at(-1)?.outcome).toBe("Aborted");
   });
+});
+
+describe("status size", () => {
+  it("stays well under 100 KiB through a 50-step release with pauses", async () => {
+    const steps = Array.from({ length: 50 }, (_, i) => ({
+      replicas: `${2 * (i + 1)}%`,
+      pause: { duration: "1s" },
+    }));
+    const d = await attached(rollout({ steps }), 100);
+    d.world.setTemplate("v2");
+    let largest = 0;
+    await d.until(() => {
+      largest = Math.max(largest, JSON.stringify(d.world.status).length);
+      return phase(d) === "Healthy" && (d.world.status?.history?.length ?? 0) === 1;
+    }, 2_000);
+    expect(d.world.podsOf("v2")).toBe(100);
+    expect(largest).toBeGreaterThan(10_000);
+    expect(largest).toBeLessThan(60 * 1024);
+  }, 60_000);
 });

@@ -11,11 +11,12 @@ import type { HistoryEntry, RolloutStatus } from "../api/rollout-status.ts";
 import { tick, validateDefinition } from "../workflow/index.ts";
 import { applyActions, hasActions } from "./actions.ts";
 import { appendHistory } from "./conditions.ts";
+import { historyFor } from "./history.ts";
 import { checkProgressDeadline, trackPause } from "./deadline.ts";
 import { detach } from "./detach.ts";
 import { eventsFromRun, type RolloutEvent } from "./events.ts";
 import type { ReconcileIO, RolloutObject } from "./io.ts";
-import { activeRecord, isRunActive, outcomeOf, parseRecord, type ReleaseRecord } from "./record.ts";
+import { activeRecord, isRunActive, parseRecord, type ReleaseRecord } from "./record.ts";
 import { definitionFor, endRun, newRecord, repin } from "./run-control.ts";
 import { isInMainByState, stepCount } from "./run-view.ts";
 import { decideSituation, holdsRelease, withKnownRevision, type Situation } from "./situation.ts";
@@ -74,7 +75,8 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   };
   if (!parsed.ok) pass.events.push({ type: "Warning", reason: "StateDiscarded", message: parsed.problem });
 
-  if (obj.deletionTimestamp !== undefined || spec.disabled) return detachPass(pass, obj.deletionTimestamp !== undefined);
+  if (obj.deletionTimestamp !== undefined || spec.disabled)
+    return detachPass(pass, obj.deletionTimestamp !== undefined);
 
   if (!obj.finalizers.includes(FINALIZER_CLEANUP)) {
     const written = await io.patchMetadata(obj, { finalizers: [...obj.finalizers, FINALIZER_CLEANUP] });
@@ -86,7 +88,11 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   const deadline = checkProgressDeadline(pass.record, spec, now);
   pass.record = deadline.record;
   if (deadline.exceeded !== undefined) {
-    pass.events.push({ type: "Warning", reason: "ProgressDeadlineExceeded", message: deadline.exceeded.reason });
+    pass.events.push({
+      type: "Warning",
+      reason: "ProgressDeadlineExceeded",
+      message: deadline.exceeded.reason,
+    });
   }
 
   const workload = await io.loadWorkload(obj);
@@ -101,7 +107,11 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   const labelled = await io.labelWorkload(obj);
   if (labelled === "conflict") return { conflict: true };
 
-  const situation = decideSituation(workload, pass.record, pass.record ? isInMainByState(pass.record.run) : false);
+  const situation = decideSituation(
+    workload,
+    pass.record,
+    pass.record ? isInMainByState(pass.record.run) : false,
+  );
   applySituation(pass, situation);
   pass.record = withKnownRevision(workload, pass.record);
   const definition = pass.record === undefined ? undefined : definitionFor(pass.record.kind, spec);
@@ -110,7 +120,12 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
   let consumed: readonly string[] = [];
   if (hasActions(obj.annotations)) {
     const held = situation.kind !== "wait" && holdsRelease(workload, pass.record);
-    const acted = applyActions(pass.record, { annotations: obj.annotations, definition, now, releaseStillHeld: held });
+    const acted = applyActions(pass.record, {
+      annotations: obj.annotations,
+      definition,
+      now,
+      releaseStillHeld: held,
+    });
     pass.record = acted.record;
     pass.events.push(...acted.events);
     consumed = acted.consumed;
@@ -130,7 +145,11 @@ function applySituation(pass: Pass, situation: Situation): void {
       pass.record = newRecord(wanted, definition, pass.now, situation.rolledBackRevision);
       pass.events.push(
         wanted.kind === "rollback"
-          ? { type: "Normal", reason: "RollbackStarted", message: `template set back to ${wanted.canaryRevision}: rolling back` }
+          ? {
+              type: "Normal",
+              reason: "RollbackStarted",
+              message: `template set back to ${wanted.canaryRevision}: rolling back`,
+            }
           : {
               type: "Normal",
               reason: "ReleaseStarted",
@@ -170,7 +189,17 @@ async function persist(
   consumed: readonly string[] = [],
 ): Promise<ReconcileResult> {
   const { spec, now } = pass;
+  const wasPaused = pass.record?.pausedAt !== undefined;
   pass.record = trackPause(pass.record, spec.paused, now);
+  if (pass.record?.pausedAt !== undefined && !wasPaused) {
+    pass.events.push({ type: "Normal", reason: "Paused", message: "spec.paused: the release is frozen" });
+  } else if (wasPaused && pass.record?.pausedAt === undefined) {
+    pass.events.push({
+      type: "Normal",
+      reason: "Resumed",
+      message: "spec.paused is false: the release continues",
+    });
+  }
   let wakeAt: number | undefined;
   if (workload !== undefined && standing.kind !== "waiting") {
     wakeAt = await tickActive(pass, workload);
@@ -178,7 +207,11 @@ async function persist(
     // A run ended for a newer release (supersede, rollback) starts that release in the same pass, so the
     // status never shows a moment of "Healthy" in between.
     const ended = pass.record;
-    if (ended !== undefined && !isRunActive(ended) && (ended.end?.outcome === "Superseded" || ended.end?.outcome === "RolledBack")) {
+    if (
+      ended !== undefined &&
+      !isRunActive(ended) &&
+      (ended.end?.outcome === "Superseded" || ended.end?.outcome === "RolledBack")
+    ) {
       const next = decideSituation(workload, ended, false);
       if (next.kind === "start") {
         applySituation(pass, next);
@@ -202,6 +235,14 @@ async function persist(
     history: pass.history,
     now,
   });
+  if (attachedNow(pass.obj.rollout.status, status)) {
+    const ref = spec.workloadRef;
+    pass.events.push({
+      type: "Normal",
+      reason: "Attached",
+      message: `${ref.kind} ${ref.name} is attached: its releases go out in steps`,
+    });
+  }
   const result = await writeAndAnnounce(pass, status, consumed);
   if (result !== undefined) return result;
   const recheck = workload?.snapshot.recheckAt?.getTime();
@@ -232,36 +273,30 @@ async function tickActive(pass: Pass, workload: ObservedTarget): Promise<number 
     return undefined;
   }
   const traffic = trafficStepEnv(io.traffic, pass.obj, spec, record);
-  const result = await tick(definition, record.run, now, registryFor({ spec, workload, apply: io.apply, record, traffic }));
+  const result = await tick(
+    definition,
+    record.run,
+    now,
+    registryFor({ spec, workload, apply: io.apply, record, traffic }),
+  );
   pass.record = { ...record, run: result.state };
   pass.events.push(...eventsFromRun(result.events, stepCount(definition)));
   return result.nextWakeAt;
 }
 
+function attachedNow(previous: RolloutStatus | undefined, next: RolloutStatus): boolean {
+  const attached = (s: RolloutStatus | undefined) =>
+    s?.conditions?.some((c) => c.type === "WorkloadAttached" && c.status === "True") === true;
+  return attached(next) && !attached(previous);
+}
+
 function recordHistory(pass: Pass): void {
-  const record = pass.record;
-  if (record === undefined || isRunActive(record) || record.historyRecorded === true) return;
-  const outcome = outcomeOf(record);
-  // A release ended by a rollback is reported once, by the rollback run that follows it.
-  if (outcome === undefined || (record.kind === "release" && outcome === "RolledBack")) {
-    pass.record = { ...record, historyRecorded: true };
-    return;
-  }
-  const entry: HistoryEntry = {
-    revision: record.kind === "rollback" ? (record.rolledBackRevision ?? record.canaryRevision) : record.canaryRevision,
-    outcome,
-    startedAt: new Date(record.run.startedAt).toISOString(),
-    ...(record.run.finishedAt === undefined ? {} : { finishedAt: new Date(record.run.finishedAt).toISOString() }),
-    ...(outcome === "Succeeded" ? {} : { reason: (record.end?.reason ?? record.run.message ?? "").slice(0, 1024) }),
-  };
-  pass.history = appendHistory(pass.history, entry);
-  pass.record = { ...record, historyRecorded: true };
-  pass.ended.push({ outcome, seconds: ((record.run.finishedAt ?? pass.now) - record.run.startedAt) / 1000 });
-  pass.events.push({
-    type: outcome === "Succeeded" || outcome === "RolledBack" ? "Normal" : "Warning",
-    reason: `Release${outcome}`,
-    message: `release of ${entry.revision}: ${outcome}${entry.reason ? ` (${entry.reason})` : ""}`,
-  });
+  const result = historyFor(pass.record, pass.history, pass.now);
+  if (result === undefined) return;
+  pass.record = result.record;
+  pass.history = result.history;
+  if (result.ended !== undefined) pass.ended.push(result.ended);
+  if (result.event !== undefined) pass.events.push(result.event);
 }
 
 /** Status first; Events and annotation removal only once the new state is durable. */
@@ -293,7 +328,9 @@ async function detachPass(pass: Pass, deleting: boolean): Promise<ReconcileResul
   if (outcome.done && deleting) {
     for (const event of pass.events) io.event(obj, event);
     if (!obj.finalizers.includes(FINALIZER_CLEANUP)) return {};
-    const written = await io.patchMetadata(obj, { finalizers: obj.finalizers.filter((f) => f !== FINALIZER_CLEANUP) });
+    const written = await io.patchMetadata(obj, {
+      finalizers: obj.finalizers.filter((f) => f !== FINALIZER_CLEANUP),
+    });
     return written.ok || written.reason === "gone" ? {} : { conflict: true };
   }
   const standing: Standing = outcome.done

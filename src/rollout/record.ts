@@ -68,7 +68,11 @@ const recordSchema = z.strictObject({
     .strictObject({ outcome: z.enum(RELEASE_OUTCOMES), reason: z.string(), manual: z.boolean().optional() })
     .optional(),
   promotion: z
-    .strictObject({ generation: z.number(), throughStep: z.number().optional(), full: z.boolean().optional() })
+    .strictObject({
+      generation: z.number(),
+      throughStep: z.number().optional(),
+      full: z.boolean().optional(),
+    })
     .optional(),
   failurePause: z.strictObject({ step: z.number(), reason: z.string(), at: z.number() }).optional(),
   pausedAt: z.number().optional(),

@@ -64,6 +64,9 @@ export function repin(record: ReleaseRecord, next: WorkflowDefinition): ReleaseR
   }
   const run = restart(record.run, next, fromStep === undefined ? {} : { fromStep });
   // A terminate in force stays in force across the re-pin.
-  const terminated = record.run.terminate === undefined ? run : terminate(run, record.run.terminate.reason, record.run.terminate);
+  const terminated =
+    record.run.terminate === undefined
+      ? run
+      : terminate(run, record.run.terminate.reason, record.run.terminate);
   return { ...record, definitionHash: hash, run: terminated };
 }

@@ -35,13 +35,27 @@ export function wantedRelease(target: ObservedTarget): WantedRelease | undefined
   const { snapshot } = target;
   if (snapshot.rolledBack) {
     const stable = snapshot.stableRevision ?? snapshot.canaryRevision;
-    if (stable === undefined) return { problem: "the workload was rolled back but its stable revision is unknown" };
-    return { kind: "rollback", key: target.releaseKey ?? stable, stableRevision: stable, canaryRevision: stable };
+    if (stable === undefined)
+      return { problem: "the workload was rolled back but its stable revision is unknown" };
+    return {
+      kind: "rollback",
+      key: target.releaseKey ?? stable,
+      stableRevision: stable,
+      canaryRevision: stable,
+    };
   }
   if (!snapshot.inRelease) return undefined;
   const key = target.releaseKey ?? snapshot.canaryRevision;
-  if (key === undefined) return { problem: "a release is held but neither its release annotation nor its canary revision can be read yet" };
-  return { kind: "release", key, stableRevision: snapshot.stableRevision ?? "", canaryRevision: snapshot.canaryRevision ?? "" };
+  if (key === undefined)
+    return {
+      problem: "a release is held but neither its release annotation nor its canary revision can be read yet",
+    };
+  return {
+    kind: "release",
+    key,
+    stableRevision: snapshot.stableRevision ?? "",
+    canaryRevision: snapshot.canaryRevision ?? "",
+  };
 }
 
 export function releaseKeyOf(record: ReleaseRecord): string {
@@ -55,16 +69,22 @@ function sameRelease(record: ReleaseRecord, wanted: WantedRelease): boolean {
 /** The workload still holds the release the record describes (a retry needs it). */
 export function holdsRelease(target: ObservedTarget, record: ReleaseRecord | undefined): boolean {
   const wanted = wantedRelease(target);
-  return record !== undefined && wanted !== undefined && !("problem" in wanted) && sameRelease(record, wanted);
+  return (
+    record !== undefined && wanted !== undefined && !("problem" in wanted) && sameRelease(record, wanted)
+  );
 }
 
 /**
  * A canary revision becomes known only once the canary objects exist (canary-deployment style): copy it
  * into the record of the same release, for status and for approvals bound to a revision.
  */
-export function withKnownRevision(target: ObservedTarget, record: ReleaseRecord | undefined): ReleaseRecord | undefined {
+export function withKnownRevision(
+  target: ObservedTarget,
+  record: ReleaseRecord | undefined,
+): ReleaseRecord | undefined {
   const revision = target.snapshot.canaryRevision;
-  if (record?.kind !== "release" || revision === undefined || record.canaryRevision === revision) return record;
+  if (record?.kind !== "release" || revision === undefined || record.canaryRevision === revision)
+    return record;
   return holdsRelease(target, record) ? { ...record, canaryRevision: revision } : record;
 }
 
@@ -116,6 +136,9 @@ export function decideSituation(
 
   if (wanted === undefined) return { kind: "idle" };
   if (record !== undefined && sameRelease(record, wanted)) return { kind: "idle" };
-  const rolledBack = wanted.kind === "rollback" && record?.kind === "release" ? record.canaryRevision : undefined;
-  return rolledBack === undefined ? { kind: "start", wanted } : { kind: "start", wanted, rolledBackRevision: rolledBack };
+  const rolledBack =
+    wanted.kind === "rollback" && record?.kind === "release" ? record.canaryRevision : undefined;
+  return rolledBack === undefined
+    ? { kind: "start", wanted }
+    : { kind: "start", wanted, rolledBackRevision: rolledBack };
 }

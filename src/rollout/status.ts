@@ -40,7 +40,8 @@ export interface StatusInput {
   readonly now: number;
 }
 
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+const iso = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
 
 export function computeStatus(input: StatusInput): RolloutStatus {
   const { record, snapshot, standing } = input;
@@ -96,7 +97,11 @@ function describe(input: StatusInput): View {
     case "detaching":
       return { phase: "Finalizing", message: standing.message, stepIndex: 0 };
     case "disabled":
-      return { phase: "Disabled", message: "the Rollout is disabled: releases go out natively", stepIndex: 0 };
+      return {
+        phase: "Disabled",
+        message: "the Rollout is disabled: releases go out natively",
+        stepIndex: 0,
+      };
     case "waiting":
     case "attached":
       break;
@@ -106,7 +111,8 @@ function describe(input: StatusInput): View {
     }
   }
   const waiting = standing.kind === "waiting" ? standing.message : undefined;
-  const withWait = (view: View): View => (waiting === undefined ? view : { ...view, message: `${view.message}; ${waiting}` });
+  const withWait = (view: View): View =>
+    waiting === undefined ? view : { ...view, message: `${view.message}; ${waiting}` };
   if (record === undefined || (!isRunActive(record) && outcomeOf(record) !== "Aborted")) {
     if (standing.kind === "attached" && standing.nativeRolloutInProgress) {
       return {
@@ -148,16 +154,28 @@ function describe(input: StatusInput): View {
       });
     }
     if (aborting) {
-      return withWait({ phase: "Progressing", message: `${record.end?.reason}; ${runMessage(record)}`, stepIndex: index });
+      return withWait({
+        phase: "Progressing",
+        message: `${record.end?.reason}; ${runMessage(record)}`,
+        stepIndex: index,
+      });
     }
-    return withWait({ phase: "Finalizing", message: `step ${n}/${n} done; ${runMessage(record)}`, stepIndex: n });
+    return withWait({
+      phase: "Finalizing",
+      message: `step ${n}/${n} done; ${runMessage(record)}`,
+      stepIndex: n,
+    });
   }
   const current = currentPhaseOf(record.run, index);
   const stepState = stepStateOf(current);
   const detail = current?.state.message ?? "starting";
   const base = { stepIndex: index, ...(stepState === undefined ? {} : { stepState }) };
   if (spec?.paused === true) {
-    return withWait({ ...base, phase: "Paused", message: `paused (spec.paused) at step ${index}/${n}: ${detail}` });
+    return withWait({
+      ...base,
+      phase: "Paused",
+      message: `paused (spec.paused) at step ${index}/${n}: ${detail}`,
+    });
   }
   if (record.failurePause !== undefined) {
     return withWait({
@@ -171,7 +189,8 @@ function describe(input: StatusInput): View {
 
 function runMessage(record: ReleaseRecord): string {
   for (const state of Object.values(record.run.steps)) {
-    if ((state.phase === "Running" || state.phase === "Suspended") && state.message !== undefined) return state.message;
+    if ((state.phase === "Running" || state.phase === "Suspended") && state.message !== undefined)
+      return state.message;
   }
   return record.run.message ?? "in progress";
 }
@@ -250,11 +269,26 @@ function conditionsFor(
   const { standing, record } = input;
   const out: ConditionInput[] = [];
   if (standing.kind === "workload-missing") {
-    out.push({ type: "WorkloadAttached", status: "False", reason: "WorkloadNotFound", message: standing.message });
+    out.push({
+      type: "WorkloadAttached",
+      status: "False",
+      reason: "WorkloadNotFound",
+      message: standing.message,
+    });
   } else if (standing.kind === "disabled") {
-    out.push({ type: "WorkloadAttached", status: "False", reason: "Disabled", message: "the Rollout is disabled" });
+    out.push({
+      type: "WorkloadAttached",
+      status: "False",
+      reason: "Disabled",
+      message: "the Rollout is disabled",
+    });
   } else if (standing.kind !== "invalid" && standing.kind !== "detaching") {
-    out.push({ type: "WorkloadAttached", status: "True", reason: "Attached", message: "the workload is attached" });
+    out.push({
+      type: "WorkloadAttached",
+      status: "True",
+      reason: "Attached",
+      message: "the workload is attached",
+    });
   }
   const active = isRunActive(record);
   out.push({
@@ -268,13 +302,17 @@ function conditionsFor(
       type: "Succeeded",
       status: outcome === "Succeeded" ? "True" : "False",
       reason: outcome,
-      message: outcome === "Succeeded" ? `release ${record?.canaryRevision} succeeded` : (record?.end?.reason ?? message),
+      message:
+        outcome === "Succeeded"
+          ? `release ${record?.canaryRevision} succeeded`
+          : (record?.end?.reason ?? message),
     });
   }
   out.push({
     type: "Paused",
     status: phase === "Paused" ? "True" : "False",
-    reason: phase === "Paused" ? (record?.failurePause !== undefined ? "FailurePause" : "SpecPaused") : "NotPaused",
+    reason:
+      phase === "Paused" ? (record?.failurePause !== undefined ? "FailurePause" : "SpecPaused") : "NotPaused",
     message: phase === "Paused" ? message : "",
   });
   out.push({

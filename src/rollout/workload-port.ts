@@ -26,4 +26,6 @@ export type ObservedTarget = WorkloadPort & {
 };
 
 /** Applies writes in order; `stale` when one lost a race (the caller waits for the next event and re-plans). */
-export type ApplyWrites = (writes: readonly Write[]) => Promise<{ readonly applied: number; readonly stale: boolean }>;
+export type ApplyWrites = (
+  writes: readonly Write[],
+) => Promise<{ readonly applied: number; readonly stale: boolean }>;

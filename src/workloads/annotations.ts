@@ -8,6 +8,8 @@ const intOrPercent = z.union([z.number().int(), z.string()]);
 
 /** The native rollout settings of a Deployment before the hold (written by the webhook, or by planHold). */
 export const deploymentOriginalSchema = z.object({
+  /** The webhook tags the saved settings with the workload kind (webhook/workloads/*.ts). */
+  kind: z.literal("Deployment").optional(),
   paused: z.boolean().optional(),
   strategy: z
     .object({
@@ -27,6 +29,7 @@ export type DeploymentOriginal = z.infer<typeof deploymentOriginalSchema>;
  * `partition` is accepted too (null/absent = no partition).
  */
 export const statefulSetOriginalSchema = z.object({
+  kind: z.literal("StatefulSet").optional(),
   updateStrategy: z
     .object({
       type: z.enum(["RollingUpdate", "OnDelete"]).optional(),
@@ -42,6 +45,24 @@ export const statefulSetOriginalSchema = z.object({
   partition: z.number().int().nullable().optional(),
 });
 export type StatefulSetOriginal = z.infer<typeof statefulSetOriginalSchema>;
+
+/**
+ * The update strategy of an OpenKruise CloneSet before the hold (the webhook saves the whole `updateStrategy`).
+ * Only `partition` and `paused` are changed by the hold, so only they are restored.
+ */
+export const cloneSetOriginalSchema = z.object({
+  kind: z.literal("CloneSet").optional(),
+  updateStrategy: z
+    .object({
+      type: z.enum(["ReCreate", "InPlaceIfPossible", "InPlaceOnly"]).optional(),
+      partition: intOrPercent.nullable().optional(),
+      paused: z.boolean().nullable().optional(),
+      maxUnavailable: intOrPercent.nullable().optional(),
+      maxSurge: intOrPercent.nullable().optional(),
+    })
+    .optional(),
+});
+export type CloneSetOriginal = z.infer<typeof cloneSetOriginalSchema>;
 
 /** `{rollout, stableRevision, canaryTemplateHash, startedAt}` of the release in progress. */
 export const releaseSchema = z.object({
@@ -90,6 +111,10 @@ export function parseDeploymentOriginal(object: KubeObject): Parsed<DeploymentOr
 
 export function parseStatefulSetOriginal(object: KubeObject): Parsed<StatefulSetOriginal> {
   return parseAnnotation(object, ANNOTATION_ORIGINAL, statefulSetOriginalSchema);
+}
+
+export function parseCloneSetOriginal(object: KubeObject): Parsed<CloneSetOriginal> {
+  return parseAnnotation(object, ANNOTATION_ORIGINAL, cloneSetOriginalSchema);
 }
 
 /** The release annotation is informational for workloads; a malformed one is treated as absent. */

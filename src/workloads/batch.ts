@@ -1,6 +1,7 @@
 // What every planBatch shares: the batch size, the SPEC §5.3 readiness rule and the shape of the answer.
 
-import { allowedFailures, type IntOrPercent } from "./int-or-percent.ts";
+import type { IntOrPercent } from "../api/primitives.ts";
+import { allowedUnreadyFor } from "../plan/batch-size.ts";
 import type { BatchPlan, BatchProgress, Write } from "./types.ts";
 
 export interface BatchFrame {
@@ -21,7 +22,7 @@ export function batchFrame(
   failureThreshold: IntOrPercent,
 ): BatchFrame {
   const batch = Math.max(0, Math.min(target, replicas));
-  const allowed = allowedFailures(failureThreshold, batch);
+  const allowed = allowedUnreadyFor(failureThreshold, batch);
   const progress: BatchProgress = { batch, ...canary, allowedFailures: allowed };
   return {
     batch,

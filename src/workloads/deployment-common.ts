@@ -108,6 +108,7 @@ export function originalBounds(
 export function currentAsOriginal(deployment: V1Deployment): DeploymentOriginal {
   const strategy = deployment.spec?.strategy;
   return {
+    kind: "Deployment",
     paused: deployment.spec?.paused ?? false,
     strategy:
       strategy === undefined

@@ -70,6 +70,22 @@ describe("observing a partition-style Deployment", () => {
     expect(observe(d, [older, stable], podsOf(stable, 10, 10)).snapshot.stableRevision).toBe("stable1");
   });
 
+  it("treats an empty stableRevision in the release record (the webhook could not tell) as no record", () => {
+    const d = held({ stableRevision: "" });
+    const stable = replicaSet(d, "stable1", "web:v1", 10, 1);
+    const observed = observe(d, [stable], podsOf(stable, 10, 10));
+    expect(observed.snapshot.stableRevision).toBe("stable1");
+    expect(observed.planBatch(1, 0).blocked).toBeUndefined();
+  });
+
+  it("reads the original the webhook writes (with its kind/version/plural keys)", () => {
+    const d = held({ original: { kind: "Deployment", version: "v1", plural: "deployments", ...ORIGINAL } });
+    const stable = replicaSet(d, "stable1", "web:v1", 10, 1);
+    const { snapshot } = observe(d, [stable], podsOf(stable, 10, 10));
+    expect(snapshot.problem).toBeUndefined();
+    expect(snapshot.original).toMatchObject({ paused: false, strategy: ORIGINAL.strategy });
+  });
+
   it("reports a malformed original as a problem that blocks the batch", () => {
     const d = held();
     d.metadata!.annotations![ANNOTATION_ORIGINAL] = "{";
@@ -149,6 +165,7 @@ describe("planBatch", () => {
       metadata: {
         annotations: {
           [ANNOTATION_ORIGINAL]: JSON.stringify({
+            kind: "Deployment",
             paused: true,
             strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
             progressDeadlineSeconds: 600,

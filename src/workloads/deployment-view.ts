@@ -102,7 +102,8 @@ export function viewDeployment(objects: DeploymentObjects, now: Date): Deploymen
   // (what `kubectl rollout undo` would return to); with no old pods at all, the workload is simply at rest.
   let stable: ReplicaSetSide | undefined;
   let stableRevision: string | undefined;
-  if (release?.stableRevision !== undefined) {
+  // (The webhook writes "" when it cannot tell: that counts as no record.)
+  if (release?.stableRevision) {
     stableRevision = release.stableRevision;
     stable = owned.find((s) => s.revision === stableRevision);
   } else {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allowedFailures, resolveFenceposts, scaledValue } from "./int-or-percent.ts";
+import { resolveFenceposts, scaledValue } from "./int-or-percent.ts";
 
 describe("resolveFenceposts (as deploymentutil.ResolveFenceposts)", () => {
   const cases: [number | string | undefined, number | string | undefined, number, number, number][] = [
@@ -12,6 +12,7 @@ describe("resolveFenceposts (as deploymentutil.ResolveFenceposts)", () => {
     [2, 3, 12, 2, 3],
     [0, "100%", 6, 0, 6],
     [0, 20, 6, 0, 6], // maxUnavailable never exceeds N
+    ["200%", 0, 3, 6, 0], // Kubernetes allows a surge above 100%
     [undefined, undefined, 5, 0, 1],
   ];
   for (const [surge, unavailable, n, expectedSurge, expectedUnavailable] of cases) {
@@ -27,18 +28,5 @@ describe("resolveFenceposts (as deploymentutil.ResolveFenceposts)", () => {
     expect(() => scaledValue("3", 10, true)).toThrow(/"3".*whole percentage/);
     expect(() => scaledValue("12.5%", 10, true)).toThrow(/12\.5%/);
     expect(() => scaledValue(1.5, 10, true)).toThrow(/1\.5/);
-  });
-});
-
-describe("allowedFailures", () => {
-  it("takes an integer as it is, capped at the batch", () => {
-    expect(allowedFailures(1, 3)).toBe(1);
-    expect(allowedFailures(5, 3)).toBe(3);
-    expect(allowedFailures(0, 3)).toBe(0);
-  });
-  it("rounds a percentage of the batch down", () => {
-    expect(allowedFailures("20%", 3)).toBe(0);
-    expect(allowedFailures("20%", 10)).toBe(2);
-    expect(allowedFailures("50%", 5)).toBe(2);
   });
 });

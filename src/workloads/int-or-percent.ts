@@ -1,7 +1,10 @@
 // Int-or-percent values resolved exactly as Kubernetes does (intstr.GetScaledValueFromIntOrPercent and
 // deploymentutil.ResolveFenceposts), so Slipway's bounds are the ones the user configured natively.
+// (Unlike src/api's parser for Rollout fields, Kubernetes accepts percentages above 100% here, e.g. maxSurge.)
 
-export type IntOrPercent = number | string;
+import type { IntOrPercent } from "../api/primitives.ts";
+
+export type { IntOrPercent } from "../api/primitives.ts";
 
 /** Only whole percentages are valid, as in Kubernetes ("25%", not "12.5%"). */
 const PERCENT = /^(\d+)%$/;
@@ -42,13 +45,4 @@ export function resolveFenceposts(
   let unavailable = scaledValue(maxUnavailable ?? 0, replicas, false);
   if (surge === 0 && unavailable === 0) unavailable = 1;
   return { maxSurge: surge, maxUnavailable: Math.min(unavailable, replicas) };
-}
-
-/**
- * Pods of a batch allowed to be unready when the batch counts as ready (SPEC §5.3 failureThreshold).
- * Percentages of the batch round down: tolerating failures is a leniency, so it is never rounded in the
- * user's disfavour (like maxUnavailable). Never more than the batch.
- */
-export function allowedFailures(failureThreshold: IntOrPercent, batch: number): number {
-  return Math.max(0, Math.min(batch, scaledValue(failureThreshold, batch, false)));
 }

@@ -6,7 +6,7 @@ import type { KubeObject, ObjectRef, Write } from "./types.ts";
 
 export type WriteResult =
   | { readonly ok: true }
-  /** Precondition failed (409, or 422 on a uid/resourceVersion delete precondition) or create hit AlreadyExists. */
+  /** Precondition failed (409 Conflict, also for delete preconditions) or create hit AlreadyExists (409). */
   | {
       readonly ok: false;
       readonly reason: "conflict" | "already-exists" | "not-found";

@@ -12,14 +12,19 @@ describe("adapterFor", () => {
     expect(canary.ok && canary.adapter.style).toBe("canary-deployment");
     const sts = adapterFor({ apiVersion: "apps/v1", kind: "StatefulSet" }, "canary-deployment");
     expect(sts.ok && sts.adapter.kind).toBe("StatefulSet");
+    const cloneSet = adapterFor({ apiVersion: "apps.kruise.io/v1alpha1", kind: "CloneSet" });
+    expect(cloneSet.ok && [cloneSet.adapter.kind, cloneSet.adapter.style]).toEqual([
+      "CloneSet",
+      "cloneset-partition",
+    ]);
   });
 
   it("names the field and what is supported when there is none", () => {
-    const cloneSet = adapterFor({ apiVersion: "apps.kruise.io/v1alpha1", kind: "CloneSet" });
-    expect(cloneSet).toEqual({
+    const daemonSet = adapterFor({ apiVersion: "apps/v1", kind: "DaemonSet" });
+    expect(daemonSet).toEqual({
       ok: false,
       problem:
-        "spec.workloadRef apps.kruise.io/v1alpha1 CloneSet is not supported (yet); supported: apps/v1 Deployment, apps/v1 StatefulSet",
+        "spec.workloadRef apps/v1 DaemonSet is not supported (yet); supported: apps/v1 Deployment, apps/v1 StatefulSet, apps.kruise.io/v1alpha1 CloneSet",
     });
     const wrongVersion = adapterFor({ apiVersion: "extensions/v1beta1", kind: "Deployment" });
     expect(wrongVersion.ok).toBe(false);

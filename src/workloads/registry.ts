@@ -1,5 +1,6 @@
 // One line per workload kind (and Deployment style). Adding a kind = one adapter file + one line here.
 
+import { cloneSetAdapter } from "./cloneset.ts";
 import { deploymentCanaryAdapter } from "./deployment-canary.ts";
 import { deploymentPartitionAdapter } from "./deployment-partition.ts";
 import { statefulSetAdapter } from "./statefulset.ts";
@@ -19,7 +20,7 @@ const REGISTRY: readonly Registration[] = [
   { apiVersion: "apps/v1", kind: "Deployment", style: "partition", adapter: deploymentPartitionAdapter },
   { apiVersion: "apps/v1", kind: "Deployment", style: "canary-deployment", adapter: deploymentCanaryAdapter },
   { apiVersion: "apps/v1", kind: "StatefulSet", adapter: statefulSetAdapter },
-  // CloneSet (apps.kruise.io/v1alpha1) comes with its own issue: cloneset.ts + one line here.
+  { apiVersion: "apps.kruise.io/v1alpha1", kind: "CloneSet", adapter: cloneSetAdapter },
 ];
 
 export type AdapterLookup =

@@ -97,6 +97,7 @@ describe("StatefulSet partition", () => {
         metadata: {
           annotations: {
             [ANNOTATION_ORIGINAL]: JSON.stringify({
+              kind: "StatefulSet",
               updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 1 } },
             }),
           },

@@ -2,21 +2,20 @@
 // Revisions are controller-revision-hash values (status.currentRevision / updateRevision, the pods' label).
 
 import type { V1Pod, V1StatefulSet } from "@kubernetes/client-node";
-import { ANNOTATION_ORIGINAL, LABEL_MANAGED_BY } from "../api/names.ts";
-import { parseRelease, parseStatefulSetOriginal, removeReleaseAnnotations } from "./annotations.ts";
+import { ANNOTATION_ORIGINAL } from "../api/names.ts";
+import { parseRelease, parseStatefulSetOriginal } from "./annotations.ts";
 import type { StatefulSetOriginal } from "./annotations.ts";
 import { batchFrame } from "./batch.ts";
 import { scaledValue, type IntOrPercent } from "./int-or-percent.ts";
-import { labelSelectorString } from "./io.ts";
+import { abortDeletes, finishPatch, holdPatch, loadWithPods, revisionStates } from "./partition-common.ts";
 import { CONTROLLER_REVISION_HASH } from "./pod-template.ts";
-import { controllerUid, countPods, earliest, isPodActive, isPodAvailable, isPodReady } from "./pods.ts";
+import { controllerUid, countPods, earliest, isPodActive } from "./pods.ts";
 import type {
   AdapterContext,
   BatchPlan,
   ObjectRef,
   ObservedWorkload,
   Plan,
-  RevisionState,
   WorkloadAdapter,
   Write,
 } from "./types.ts";
@@ -94,7 +93,7 @@ function viewStatefulSet(objects: StatefulSetObjects, now: Date): StatefulSetVie
     observed: (status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0),
     currentRevision: status?.currentRevision,
     updateRevision: status?.updateRevision,
-    stableRevision: release?.stableRevision ?? status?.currentRevision,
+    stableRevision: release?.stableRevision || status?.currentRevision, // "" = unknown
     pods: objects.pods.filter((pod) => uid !== undefined && controllerUid(pod) === uid && isPodActive(pod)),
     minReadySeconds: sts.spec?.minReadySeconds ?? 0,
     now,
@@ -120,19 +119,7 @@ function maxUnavailable(view: StatefulSetView): number {
 }
 
 function partitionWrite(view: StatefulSetView, partition: number, reason: string): Write {
-  const patch: Record<string, unknown> = { spec: { updateStrategy: { rollingUpdate: { partition } } } };
-  if (!view.hasOriginal) {
-    // Normally the webhook saved it; never lose the user's setting if it did not.
-    const saved = { updateStrategy: view.sts.spec?.updateStrategy ?? {} };
-    patch["metadata"] = { annotations: { [ANNOTATION_ORIGINAL]: JSON.stringify(saved) } };
-  }
-  return {
-    type: "patch",
-    target: stsRef(view.sts),
-    patch,
-    resourceVersion: view.sts.metadata?.resourceVersion ?? "",
-    reason,
-  };
+  return holdPatch(view.sts, stsRef(view.sts), { updateStrategy: { rollingUpdate: { partition } } }, reason);
 }
 
 function canaryPods(view: StatefulSetView): V1Pod[] {
@@ -195,29 +182,14 @@ function planAbort(view: StatefulSetView): Plan {
     };
   }
   if (!view.observed) return { writes: [], done: false };
-  // Unready pods go at once (they cost no availability); available ones within maxUnavailable, highest first.
-  const available = view.pods.filter((pod) => isPodAvailable(pod, view.minReadySeconds, view.now)).length;
-  let budget = available - (view.replicas - maxUnavailable(view));
-  const victims: V1Pod[] = [];
-  for (const pod of [...off].sort((a, b) => ordinalOf(b) - ordinalOf(a))) {
-    if (!isPodReady(pod)) victims.push(pod);
-    else if (budget > 0 && isPodAvailable(pod, view.minReadySeconds, view.now)) {
-      victims.push(pod);
-      budget--;
-    }
-  }
-  const writes: Write[] = victims.map((pod) => ({
-    type: "delete",
-    target: {
-      apiVersion: "v1",
-      kind: "Pod",
-      namespace: pod.metadata?.namespace ?? "",
-      name: pod.metadata?.name ?? "",
-    },
-    uid: pod.metadata?.uid ?? "",
-    resourceVersion: pod.metadata?.resourceVersion ?? "",
-    reason: `abort on ${describe(sts)}: delete pod ${pod.metadata?.name} (revision ${revisionOf(pod)}) so it returns on ${view.currentRevision}`,
-  }));
+  // Highest ordinal first, as the StatefulSet controller itself would take them.
+  const writes = abortDeletes(
+    view,
+    [...off].sort((a, b) => ordinalOf(b) - ordinalOf(a)),
+    { replicas: view.replicas, maxUnavailable: maxUnavailable(view) },
+    (pod) =>
+      `abort on ${describe(sts)}: delete pod ${pod.metadata?.name} (revision ${revisionOf(pod)}) so it returns on ${view.currentRevision}`,
+  );
   return { writes, done: off.length === 0 };
 }
 
@@ -247,41 +219,12 @@ function restoreWrites(
   what: { partition: boolean; annotations: boolean; label: boolean },
   reason: string,
 ): Write[] {
-  const sts = view.sts;
-  const patch: Record<string, unknown> = {};
   const wanted = originalPartition(view.original);
-  if (what.partition && view.hasOriginal && view.partition !== wanted) {
-    patch["spec"] = { updateStrategy: { rollingUpdate: { partition: wanted } } };
-  }
-  const metadata: Record<string, unknown> = {};
-  const annotations = what.annotations ? removeReleaseAnnotations(sts) : {};
-  if (Object.keys(annotations).length > 0) metadata["annotations"] = annotations;
-  if (what.label && sts.metadata?.labels?.[LABEL_MANAGED_BY] !== undefined) {
-    metadata["labels"] = { [LABEL_MANAGED_BY]: null };
-  }
-  if (Object.keys(metadata).length > 0) patch["metadata"] = metadata;
-  if (Object.keys(patch).length === 0) return [];
-  return [
-    {
-      type: "patch",
-      target: stsRef(sts),
-      patch,
-      resourceVersion: sts.metadata?.resourceVersion ?? "",
-      reason,
-    },
-  ];
-}
-
-function revisionStates(view: StatefulSetView): RevisionState[] {
-  const revisions = new Set([view.stableRevision, view.updateRevision, ...view.pods.map(revisionOf)]);
-  return [...revisions]
-    .filter((revision): revision is string => revision !== undefined)
-    .map((revision) => {
-      const { pods, ready, available } = tally(view, podsOn(view, revision));
-      const role =
-        revision === view.stableRevision ? "stable" : revision === view.updateRevision ? "canary" : "other";
-      return { revision, role, desired: undefined, objectName: undefined, pods, ready, available };
-    });
+  const spec =
+    what.partition && view.hasOriginal && view.partition !== wanted
+      ? { updateStrategy: { rollingUpdate: { partition: wanted } } }
+      : undefined;
+  return finishPatch(view.sts, stsRef(view.sts), spec, what, reason);
 }
 
 export function observeStatefulSet(objects: StatefulSetObjects, context: AdapterContext): ObservedWorkload {
@@ -312,7 +255,7 @@ export function observeStatefulSet(objects: StatefulSetObjects, context: Adapter
       stable: { pods: stable.pods, ready: stable.ready, available: stable.available },
       canary: { pods: canary.pods, ready: canary.ready, available: canary.available },
       other: { pods: other.pods, ready: other.ready, available: other.available },
-      revisions: revisionStates(view),
+      revisions: revisionStates(view, revisionOf),
       recheckAt: earliest(stable.nextAvailableAt, canary.nextAvailableAt),
       problem: view.problem,
     },
@@ -350,18 +293,7 @@ export const statefulSetAdapter: WorkloadAdapter = {
   kind: "StatefulSet",
   style: "statefulset-partition",
   async load(io, ref, context) {
-    const statefulSet = (await io.get(ref)) as V1StatefulSet | undefined;
-    if (statefulSet === undefined) return undefined;
-    const selector = statefulSet.spec?.selector;
-    const pods =
-      selector === undefined
-        ? []
-        : ((await io.list({
-            apiVersion: "v1",
-            kind: "Pod",
-            namespace: ref.namespace,
-            labelSelector: labelSelectorString(selector),
-          })) as V1Pod[]);
-    return observeStatefulSet({ statefulSet, pods }, context);
+    const loaded = await loadWithPods<V1StatefulSet>(io, ref);
+    return loaded && observeStatefulSet({ statefulSet: loaded.workload, pods: loaded.pods }, context);
   },
 };

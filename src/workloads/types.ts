@@ -2,13 +2,14 @@
 // objects; the only I/O is `load` (reads through WorkloadIO) and applying the returned writes (io.ts).
 
 import type { V1ObjectMeta, V1OwnerReference } from "@kubernetes/client-node";
-import type { DeploymentOriginal, StatefulSetOriginal } from "./annotations.ts";
+import type { CloneSetOriginal, DeploymentOriginal, StatefulSetOriginal } from "./annotations.ts";
 import type { IntOrPercent } from "./int-or-percent.ts";
 import type { WorkloadIO } from "./io.ts";
 
-export type WorkloadKind = "Deployment" | "StatefulSet";
-/** How pods move: `partition`/`canary-deployment` are Deployment styles; StatefulSets use their partition. */
-export type WorkloadStyle = "partition" | "canary-deployment" | "statefulset-partition";
+export type WorkloadKind = "Deployment" | "StatefulSet" | "CloneSet";
+/** How pods move: `partition`/`canary-deployment` are Deployment styles; StatefulSets and CloneSets use their partition. */
+export type WorkloadStyle =
+  "partition" | "canary-deployment" | "statefulset-partition" | "cloneset-partition";
 
 export interface ObjectRef {
   readonly apiVersion: string;
@@ -78,7 +79,7 @@ export interface WorkloadSnapshot {
   readonly style: WorkloadStyle;
   /** spec.replicas (N), read every time so HPA changes are followed. */
   readonly replicas: number;
-  /** pod-template-hash (Deployment) or controller-revision-hash (StatefulSet) values. */
+  /** pod-template-hash (Deployment, CloneSet) or controller-revision-hash (StatefulSet) values. */
   readonly stableRevision: string | undefined;
   readonly canaryRevision: string | undefined;
   /** A release is in progress: the workload's template differs from the stable revision. */
@@ -88,7 +89,7 @@ export interface WorkloadSnapshot {
   /** The native rollout is held back (paused/Recreate, or partition), as SPEC §4.1 describes. */
   readonly held: boolean;
   /** Parsed `rollouts.slipway.dev/original`; undefined when absent or unreadable (see `problem`). */
-  readonly original: DeploymentOriginal | StatefulSetOriginal | undefined;
+  readonly original: DeploymentOriginal | StatefulSetOriginal | CloneSetOriginal | undefined;
   /** The workload's controller has observed the latest spec (status.observedGeneration ≥ generation). */
   readonly observed: boolean;
   readonly stable: PodCounts;

@@ -21,17 +21,29 @@ afterAll(async () => {
 
 describe("releases of other workload kinds in steps 1 / 30% pause{} / 60% pause{5s} / 100%", () => {
   for (const [title, subject] of [
-    ["a 10-replica Deployment in canary-deployment style runs the batch in <name>-canary and ends Healthy with the original handed back", CANARY_DEPLOYMENT],
-    ["a 5-replica StatefulSet moves its partition step by step and ends Healthy with its original update strategy", STATEFULSET],
+    [
+      "a 10-replica Deployment in canary-deployment style runs the batch in <name>-canary and ends Healthy with the original handed back",
+      CANARY_DEPLOYMENT,
+    ],
+    [
+      "a 5-replica StatefulSet moves its partition step by step and ends Healthy with its original update strategy",
+      STATEFULSET,
+    ],
   ] as const) {
-    it(title, async () => {
-      await withNamespace(async (ns) => {
-        try {
-          await standardRelease(ns, subject);
-        } catch (err) {
-          throw new Error(`${(err as Error).message}\n${tail(controller)}\nnamespace ${ns}`, { cause: err });
-        }
-      });
-    }, 180_000);
+    it(
+      title,
+      async () => {
+        await withNamespace(async (ns) => {
+          try {
+            await standardRelease(ns, subject);
+          } catch (err) {
+            throw new Error(`${(err as Error).message}\n${tail(controller)}\nnamespace ${ns}`, {
+              cause: err,
+            });
+          }
+        });
+      },
+      180_000,
+    );
   }
 });

@@ -85,12 +85,18 @@ export function kubeReconcileIO(o: KubeReconcileIOOptions): ReconcileIO {
       return result.ok ? "ok" : result.reason === "not-found" ? "gone" : "conflict";
     },
     writeStatus(obj, status: RolloutStatus) {
-      const body = { ...obj.raw, metadata: { ...(obj.raw["metadata"] as object), resourceVersion: obj.resourceVersion }, status };
+      const body = {
+        ...obj.raw,
+        metadata: { ...(obj.raw["metadata"] as object), resourceVersion: obj.resourceVersion },
+        status,
+      };
       return rolloutWrite(obj, () => replaceStatus<KubeObject>(o.client, target(obj), body as KubeObject));
     },
     patchMetadata(obj, metadata) {
       return rolloutWrite(obj, () =>
-        mergePatch<KubeObject>(o.client, target(obj), { metadata: { ...metadata, resourceVersion: obj.resourceVersion } }),
+        mergePatch<KubeObject>(o.client, target(obj), {
+          metadata: { ...metadata, resourceVersion: obj.resourceVersion },
+        }),
       );
     },
     event(obj, event) {

@@ -27,7 +27,10 @@ export function parseSelector(selector: string): readonly Requirement[] {
   return parts(selector).map((part): Requirement => {
     const set = /^(\S+)\s+(in|notin)\s+\((.*)\)$/.exec(part);
     if (set?.[1] !== undefined && set[3] !== undefined) {
-      const values = set[3].split(",").map((v) => v.trim()).filter((v) => v !== "");
+      const values = set[3]
+        .split(",")
+        .map((v) => v.trim())
+        .filter((v) => v !== "");
       return { op: set[2] === "in" ? "in" : "notin", key: set[1], values };
     }
     const eq = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(part);
@@ -40,7 +43,10 @@ export function parseSelector(selector: string): readonly Requirement[] {
   });
 }
 
-export function matchesSelector(requirements: readonly Requirement[], labels: Readonly<Record<string, string>> | undefined): boolean {
+export function matchesSelector(
+  requirements: readonly Requirement[],
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
   const l = labels ?? {};
   return requirements.every((r) => {
     const value = l[r.key];

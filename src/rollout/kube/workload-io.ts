@@ -5,6 +5,7 @@ import { isAlreadyExists, isConflict, isNotFound, toApiError } from "../../kube/
 import type { Informer } from "../../kube/informer.ts";
 import { mergePatch } from "../../kube/patch.ts";
 import {
+  CLONESETS,
   collectionPath,
   CONTROLLER_REVISIONS,
   DEPLOYMENTS,
@@ -25,6 +26,7 @@ const RESOURCES: ReadonlyMap<string, ResourceRef> = new Map([
   ["apps/v1/Deployment", DEPLOYMENTS],
   ["apps/v1/ReplicaSet", REPLICASETS],
   ["apps/v1/StatefulSet", STATEFULSETS],
+  ["apps.kruise.io/v1alpha1/CloneSet", CLONESETS],
   ["apps/v1/ControllerRevision", CONTROLLER_REVISIONS],
   ["v1/Pod", PODS],
   ["v1/Service", SERVICES],
@@ -36,13 +38,14 @@ export function kindKey(apiVersion: string, kind: string): string {
 
 export function resourceFor(apiVersion: string, kind: string): ResourceRef {
   const resource = RESOURCES.get(kindKey(apiVersion, kind));
-  if (resource === undefined) throw new Error(`Slipway does not know where ${kind} (${apiVersion}) lives on the API server`);
+  if (resource === undefined)
+    throw new Error(`Slipway does not know where ${kind} (${apiVersion}) lives on the API server`);
   return resource;
 }
 
 /** Counts API writes (for the bench and the "writes per step" figure). */
 export interface WriteCounter {
-  write(verb: "patch" | "create" | "delete", kind: string): void;
+  write(verb: "patch" | "create" | "delete", kind: string, name: string): void;
 }
 
 export class CachedWorkloadIO implements WorkloadIO {
@@ -58,7 +61,8 @@ export class CachedWorkloadIO implements WorkloadIO {
 
   async get(ref: ObjectRef): Promise<WorkloadObject | undefined> {
     const cache = this.#caches.get(kindKey(ref.apiVersion, ref.kind));
-    if (cache !== undefined) return cache.store.getByName(ref.namespace, ref.name) as WorkloadObject | undefined;
+    if (cache !== undefined)
+      return cache.store.getByName(ref.namespace, ref.name) as WorkloadObject | undefined;
     try {
       return await this.#client.request<WorkloadObject>({
         method: "GET",
@@ -86,19 +90,27 @@ export class CachedWorkloadIO implements WorkloadIO {
     return list.items as WorkloadObject[];
   }
 
-  async patch(ref: ObjectRef, patch: Readonly<Record<string, unknown>>, resourceVersion: string): Promise<WriteResult> {
+  async patch(
+    ref: ObjectRef,
+    patch: Readonly<Record<string, unknown>>,
+    resourceVersion: string,
+  ): Promise<WriteResult> {
     const metadata = { ...(patch["metadata"] as Record<string, unknown> | undefined), resourceVersion };
-    this.#counter?.write("patch", ref.kind);
+    this.#counter?.write("patch", ref.kind, ref.name);
     return outcome(() =>
-      mergePatch(this.#client, { resource: resourceFor(ref.apiVersion, ref.kind), name: ref.name, namespace: ref.namespace }, {
-        ...patch,
-        metadata,
-      }),
+      mergePatch(
+        this.#client,
+        { resource: resourceFor(ref.apiVersion, ref.kind), name: ref.name, namespace: ref.namespace },
+        {
+          ...patch,
+          metadata,
+        },
+      ),
     );
   }
 
   async create(ref: ObjectRef, object: WorkloadObject): Promise<WriteResult> {
-    this.#counter?.write("create", ref.kind);
+    this.#counter?.write("create", ref.kind, ref.name);
     return outcome(() =>
       this.#client.request({
         method: "POST",
@@ -109,8 +121,11 @@ export class CachedWorkloadIO implements WorkloadIO {
     );
   }
 
-  async delete(ref: ObjectRef, preconditions: { uid: string; resourceVersion: string }): Promise<WriteResult> {
-    this.#counter?.write("delete", ref.kind);
+  async delete(
+    ref: ObjectRef,
+    preconditions: { uid: string; resourceVersion: string },
+  ): Promise<WriteResult> {
+    this.#counter?.write("delete", ref.kind, ref.name);
     return outcome(() =>
       this.#client.request({
         method: "DELETE",

@@ -24,7 +24,9 @@ export function batchMemory(memory: unknown): BatchMemory {
 export const batchStep: StepTypeFactory = (env) => ({
   validate: (properties) => {
     const r = properties["replicas"];
-    return typeof r === "number" || typeof r === "string" ? [] : ["properties.replicas must be an int or a percentage"];
+    return typeof r === "number" || typeof r === "string"
+      ? []
+      : ["properties.replicas must be an int or a percentage"];
   },
   run: (ctx) => runBatch(env, ctx),
 });
@@ -42,7 +44,10 @@ async function runBatch(env: StepEnv, ctx: StepContext): Promise<StepOutcome> {
   const { snapshot } = env.workload;
   const target = canaryReplicasFor(ctx.properties["replicas"] as number | string, snapshot.replicas);
   const threshold = env.spec.failureThreshold;
-  const plan = env.workload.planBatch(target, threshold.kind === "percent" ? `${threshold.value}%` : threshold.value);
+  const plan = env.workload.planBatch(
+    target,
+    threshold.kind === "percent" ? `${threshold.value}%` : threshold.value,
+  );
   const progress = `${plan.progress.updatedReady}/${target} canary pod(s) ready`;
   if (plan.writes.length > 0) {
     const result = await env.apply(plan.writes);

@@ -9,7 +9,8 @@ export const finishStep: StepTypeFactory = (env) => ({ run: (ctx) => runFinish(e
 
 async function runFinish(env: StepEnv, ctx: StepContext): Promise<StepOutcome> {
   // Persist phase Finalizing first: only then does the webhook let the workload be unpaused.
-  if (objectOf(ctx.memory)["started"] !== true) return { ...wait("finishing: releasing the workload"), memory: { started: true } };
+  if (objectOf(ctx.memory)["started"] !== true)
+    return { ...wait("finishing: releasing the workload"), memory: { started: true } };
   const release = env.workload.planRelease();
   if (release.writes.length > 0) {
     await env.apply(release.writes);

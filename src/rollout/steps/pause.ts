@@ -22,11 +22,14 @@ function runPause(env: StepEnv, ctx: StepContext): StepOutcome {
     return succeeded({ approved: true, ...(typeof by === "string" && by !== "" ? { approvedBy: by } : {}) });
   }
   const promotion = promotionOf(env.record);
-  if (promotion?.full === true || (promotion?.throughStep ?? 0) >= index) return succeeded({ promoted: true });
+  if (promotion?.full === true || (promotion?.throughStep ?? 0) >= index)
+    return succeeded({ promoted: true });
   const token = approvalToken(index);
   const seconds = ctx.properties["seconds"];
   if (typeof seconds !== "number") {
-    return suspended(token, { reason: `step ${index}: waiting for approval (rollouts.slipway.dev/approve: "${index}")` });
+    return suspended(token, {
+      reason: `step ${index}: waiting for approval (rollouts.slipway.dev/approve: "${index}")`,
+    });
   }
   const until = ctx.firstStartedAt + seconds * 1000;
   if (ctx.now >= until) return succeeded({ waited: seconds });

@@ -57,7 +57,9 @@ export class Driver {
       if (wait === undefined) return;
       this.now += Math.max(wait, 1);
     }
-    throw new Error(`not done after ${limit} reconciles; status: ${JSON.stringify(this.world.status, null, 1)}`);
+    throw new Error(
+      `not done after ${limit} reconciles; status: ${JSON.stringify(this.world.status, null, 1)}`,
+    );
   }
 
   /** Reconciles until a reconcile changes nothing, without moving the clock. */
@@ -67,6 +69,8 @@ export class Driver {
       const result = await this.once();
       if (this.#fingerprint() === before && result !== "crashed" && result.conflict !== true) return;
     }
-    throw new Error(`still changing after ${limit} reconciles; status: ${JSON.stringify(this.world.status, null, 1)}`);
+    throw new Error(
+      `still changing after ${limit} reconciles; status: ${JSON.stringify(this.world.status, null, 1)}`,
+    );
   }
 }

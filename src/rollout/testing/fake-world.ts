@@ -124,7 +124,11 @@ export class FakeWorld {
 
   snapshot(): WorkloadSnapshot {
     const w = this.workload;
-    const counts = (rev: string) => ({ pods: this.podsOf(rev), ready: w.ready.get(rev) ?? 0, available: w.ready.get(rev) ?? 0 });
+    const counts = (rev: string) => ({
+      pods: this.podsOf(rev),
+      ready: w.ready.get(rev) ?? 0,
+      available: w.ready.get(rev) ?? 0,
+    });
     const other = { pods: 0, ready: 0, available: 0 };
     for (const [rev, n] of w.pods) {
       if (rev === w.stable || rev === w.template) continue;
@@ -165,16 +169,21 @@ export class FakeWorld {
       reason,
     });
     const canary = w.template;
-    const releaseDone = () => !w.held && this.podsOf(w.template) === w.replicas && (w.ready.get(w.template) ?? 0) === w.replicas;
+    const releaseDone = () =>
+      !w.held && this.podsOf(w.template) === w.replicas && (w.ready.get(w.template) ?? 0) === w.replicas;
     return {
       snapshot,
       releaseKey: w.inRelease ? `template-${w.template}` : undefined,
       planHold: () => ({ writes: [], done: true }),
       planBatch: (target) => {
         const writes: Write[] = [];
-        for (const [rev, n] of w.pods) if (rev !== canary && rev !== w.stable && n > 0) writes.push(write({ op: "scale", revision: rev, to: 0 }, "drop other"));
-        if (this.podsOf(canary) !== target) writes.push(write({ op: "scale", revision: canary, to: target }, "canary"));
-        if (this.podsOf(w.stable) !== w.replicas - target) writes.push(write({ op: "scale", revision: w.stable, to: w.replicas - target }, "stable"));
+        for (const [rev, n] of w.pods)
+          if (rev !== canary && rev !== w.stable && n > 0)
+            writes.push(write({ op: "scale", revision: rev, to: 0 }, "drop other"));
+        if (this.podsOf(canary) !== target)
+          writes.push(write({ op: "scale", revision: canary, to: target }, "canary"));
+        if (this.podsOf(w.stable) !== w.replicas - target)
+          writes.push(write({ op: "scale", revision: w.stable, to: w.replicas - target }, "stable"));
         const updatedReady = w.ready.get(canary) ?? 0;
         return {
           writes,
@@ -184,13 +193,21 @@ export class FakeWorld {
       },
       planAbort: () => {
         const writes: Write[] = [];
-        for (const [rev, n] of w.pods) if (rev !== w.stable && n > 0) writes.push(write({ op: "scale", revision: rev, to: 0 }, "abort"));
-        if (this.podsOf(w.stable) !== w.replicas) writes.push(write({ op: "scale", revision: w.stable, to: w.replicas }, "abort"));
+        for (const [rev, n] of w.pods)
+          if (rev !== w.stable && n > 0) writes.push(write({ op: "scale", revision: rev, to: 0 }, "abort"));
+        if (this.podsOf(w.stable) !== w.replicas)
+          writes.push(write({ op: "scale", revision: w.stable, to: w.replicas }, "abort"));
         return { writes, done: writes.length === 0 && (w.ready.get(w.stable) ?? 0) === w.replicas };
       },
-      planRelease: () => ({ writes: w.held ? [write({ op: "unhold" }, "release")] : [], done: releaseDone() }),
+      planRelease: () => ({
+        writes: w.held ? [write({ op: "unhold" }, "release")] : [],
+        done: releaseDone(),
+      }),
       releaseDone,
-      planCleanup: () => ({ writes: w.inRelease ? [write({ op: "cleanup" }, "cleanup")] : [], done: !w.inRelease }),
+      planCleanup: () => ({
+        writes: w.inRelease ? [write({ op: "cleanup" }, "cleanup")] : [],
+        done: !w.inRelease,
+      }),
       planRestore: () => {
         const done = !w.held && !w.inRelease && !w.labelled;
         return { writes: done ? [] : [write({ op: "restore" }, "restore")], done };

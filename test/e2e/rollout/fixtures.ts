@@ -14,6 +14,7 @@ import {
   WEBHOOK_CONFIGURATION_NAME,
 } from "../../../src/api/names.ts";
 import type { RolloutStatus } from "../../../src/api/rollout-status.ts";
+import { setCloneSetTemplate } from "./cloneset.ts";
 import {
   applyYaml,
   clients,
@@ -44,8 +45,14 @@ export async function installCrds(): Promise<void> {
       const crd = parse(await readFile(join(CRD_DIR, file), "utf8")) as { metadata: { name: string } };
       const name = crd.metadata.name;
       try {
-        const existing = await client.request<{ metadata: { resourceVersion: string } }>({ method: "GET", path: `${crds}/${name}` });
-        const body = { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion } };
+        const existing = await client.request<{ metadata: { resourceVersion: string } }>({
+          method: "GET",
+          path: `${crds}/${name}`,
+        });
+        const body = {
+          ...crd,
+          metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion },
+        };
         await client.request({ method: "PUT", path: `${crds}/${name}`, body });
       } catch (err) {
         if (!isNotFound(err)) throw err;
@@ -85,7 +92,7 @@ export function custom(identity: Identity = "admin"): CustomObjectsApi {
 }
 
 export interface RolloutShape {
-  readonly kind?: "Deployment" | "StatefulSet";
+  readonly kind?: "Deployment" | "StatefulSet" | "CloneSet";
   readonly workload?: string;
   readonly steps?: readonly unknown[];
   readonly progressDeadlineSeconds?: number;
@@ -107,7 +114,11 @@ export function rolloutManifest(namespace: string, name: string, o: RolloutShape
     kind: "Rollout",
     metadata: { name, namespace },
     spec: {
-      workloadRef: { apiVersion: "apps/v1", kind: o.kind ?? "Deployment", name: o.workload ?? name },
+      workloadRef: {
+        apiVersion: o.kind === "CloneSet" ? "apps.kruise.io/v1alpha1" : "apps/v1",
+        kind: o.kind ?? "Deployment",
+        name: o.workload ?? name,
+      },
       ...(o.paused === undefined ? {} : { paused: o.paused }),
       strategy: {
         canary: {
@@ -141,82 +152,94 @@ export async function getRollout(namespace: string, name: string): Promise<Rollo
   }
 }
 
-/** Merge-patches a Rollout as `identity` (annotations, spec fields), retrying while the webhook restarts. */
-export async function patchRollout(
+/**
+ * Sends a write, retrying while the API server answers 5xx (a webhook being restarted, failurePolicy: Fail);
+ * a 4xx is a real answer and fails at once.
+ */
+async function sendThroughWebhook(description: string, send: () => Promise<unknown>): Promise<void> {
+  const outcome = await waitFor(
+    description,
+    async () => {
+      try {
+        await send();
+        return done(undefined);
+      } catch (err) {
+        const code = statusCode(err);
+        return code !== undefined && code < 500 ? done(err) : notYet(err);
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  if (outcome !== undefined) throw outcome;
+}
+
+/** Merge-patches a Rollout as `identity` (annotations, spec fields). */
+export function patchRollout(
   namespace: string,
   name: string,
   body: Record<string, unknown>,
   identity: Identity = "admin",
 ): Promise<void> {
-  await waitFor(
-    `patch Rollout ${namespace}/${name} as ${identity}`,
-    async () => {
-      try {
-        await custom(identity).patchNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace, plural: PLURAL_ROLLOUTS, name, body },
-          mergePatch,
-        );
-        return done(undefined);
-      } catch (err) {
-        // 500s come from a webhook that is being restarted (failurePolicy: Fail); 4xx are real answers.
-        const code = statusCode(err);
-        if (code !== undefined && code < 500) throw err;
-        return notYet(err);
-      }
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
+  return sendThroughWebhook(`patch Rollout ${namespace}/${name} as ${identity}`, () =>
+    custom(identity).patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL_ROLLOUTS, name, body },
+      mergePatch,
+    ),
   );
 }
 
-export function annotate(namespace: string, name: string, key: string, value: string | null, as: Identity = "admin"): Promise<void> {
+export function annotate(
+  namespace: string,
+  name: string,
+  key: string,
+  value: string | null,
+  as: Identity = "admin",
+): Promise<void> {
   return patchRollout(namespace, name, { metadata: { annotations: { [key]: value } } }, as);
 }
 
 /** Grants `user` what `kubectl slipway approve/abort/retry` needs on Rollouts of one namespace. */
 export async function grantRolloutOperator(namespace: string, user: string): Promise<void> {
-  await applyYaml(
-    [
-      {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "Role",
-        metadata: { name: "rollout-operator", namespace },
-        rules: [{ apiGroups: [GROUP], resources: [PLURAL_ROLLOUTS], verbs: ["get", "list", "watch", "patch", "update"] }],
-      },
-      {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "RoleBinding",
-        metadata: { name: `rollout-operator-${user}`, namespace },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "rollout-operator" },
-        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
-      },
-    ] as unknown as KubernetesObject[],
-  );
+  await applyYaml([
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "rollout-operator", namespace },
+      rules: [
+        {
+          apiGroups: [GROUP],
+          resources: [PLURAL_ROLLOUTS],
+          verbs: ["get", "list", "watch", "patch", "update"],
+        },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: `rollout-operator-${user}`, namespace },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "rollout-operator" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+    },
+  ] as unknown as KubernetesObject[]);
 }
 
 /** `kubectl set image` (a strategic merge patch of one container), retried while the webhook restarts. */
 export async function setTemplate(
   namespace: string,
-  kind: "Deployment" | "StatefulSet",
+  kind: "Deployment" | "StatefulSet" | "CloneSet",
   name: string,
   image: string,
   labels: Record<string, string | null> = {},
 ): Promise<void> {
+  if (kind === "CloneSet") return setCloneSetTemplate(namespace, name, image, labels);
   const { apps } = clients();
-  const body = { spec: { template: { metadata: { labels }, spec: { containers: [{ name: "app", image }] } } } };
-  await waitFor(
-    `set the image of ${kind} ${namespace}/${name} to ${image}`,
-    async () => {
-      try {
-        if (kind === "Deployment") await apps.patchNamespacedDeployment({ namespace, name, body }, strategicMergePatch);
-        else await apps.patchNamespacedStatefulSet({ namespace, name, body }, strategicMergePatch);
-        return done(undefined);
-      } catch (err) {
-        const code = statusCode(err);
-        if (code !== undefined && code < 500) throw err;
-        return notYet(err);
-      }
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
+  const body = {
+    spec: { template: { metadata: { labels }, spec: { containers: [{ name: "app", image }] } } },
+  };
+  await sendThroughWebhook(`set the image of ${kind} ${namespace}/${name} to ${image}`, () =>
+    kind === "Deployment"
+      ? apps.patchNamespacedDeployment({ namespace, name, body }, strategicMergePatch)
+      : apps.patchNamespacedStatefulSet({ namespace, name, body }, strategicMergePatch),
   );
 }
 
@@ -249,7 +272,13 @@ export function waitForRollout(
 }
 
 export async function deleteRollout(namespace: string, name: string): Promise<void> {
-  await custom().deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL_ROLLOUTS, name });
+  await custom().deleteNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: PLURAL_ROLLOUTS,
+    name,
+  });
 }
 
 export async function getDeployment(namespace: string, name: string): Promise<V1Deployment> {

@@ -12,12 +12,15 @@ export interface PlannedStep {
 export async function slipwayPlan(rollout: KubernetesObject, replicas: number): Promise<PlannedStep[]> {
   let out = "";
   let err = "";
-  const code = await main(["node", "slipway", "plan", "-f", "rollout.yaml", "--replicas", String(replicas), "-o", "json"], {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    readFile: () => Promise.resolve(stringify(rollout)),
-    readStdin: () => Promise.resolve(""),
-  });
+  const code = await main(
+    ["node", "slipway", "plan", "-f", "rollout.yaml", "--replicas", String(replicas), "-o", "json"],
+    {
+      stdout: (t) => (out += t),
+      stderr: (t) => (err += t),
+      readFile: () => Promise.resolve(stringify(rollout)),
+      readStdin: () => Promise.resolve(""),
+    },
+  );
   if (code !== 0) throw new Error(`slipway plan failed (${code}): ${err}`);
   return JSON.parse(out) as PlannedStep[];
 }

@@ -22,6 +22,13 @@ export class ReleaseMonitor {
   minReady = Number.POSITIVE_INFINITY;
   /** Status snapshots in arrival order (phase, step, state, canary revision), for timelines. */
   readonly timeline: { at: number; phase?: string; step?: number; state?: string; canary?: string }[] = [];
+  /** Step index → every `startedAt` status showed for it (a step that ran twice shows two). */
+  readonly stepStarts = new Map<number, Set<string>>();
+  /** Every "paused until <time>" the status announced (a timed pause restarted from zero shows two). */
+  readonly pausedUntil = new Set<string>();
+  /** Canary pods went down while a release was progressing (a batch re-done or undone). */
+  readonly canaryDecreases: string[] = [];
+  #lastCanary: { revision: string; count: number } | undefined;
   readonly #pods = new Map<string, V1Pod>();
   readonly #aborts: AbortController[] = [];
   #status: RolloutStatus | undefined;
@@ -61,7 +68,21 @@ export class ReleaseMonitor {
         (_type, rollout: { status?: RolloutStatus }) => {
           this.#status = rollout.status;
           const s = rollout.status;
-          this.timeline.push({ at: Date.now(), phase: s?.phase, step: s?.currentStepIndex, state: s?.currentStepState, canary: s?.canaryRevision });
+          this.timeline.push({
+            at: Date.now(),
+            phase: s?.phase,
+            step: s?.currentStepIndex,
+            state: s?.currentStepState,
+            canary: s?.canaryRevision,
+          });
+          const until = /paused until (\S+Z)/.exec(s?.message ?? "")?.[1];
+          if (until !== undefined) this.pausedUntil.add(until);
+          for (const step of s?.steps ?? []) {
+            if (step.startedAt === undefined) continue;
+            const starts = this.stepStarts.get(step.index) ?? new Set<string>();
+            starts.add(step.startedAt);
+            this.stepStarts.set(step.index, starts);
+          }
           this.#check();
         },
         () => undefined,
@@ -102,13 +123,23 @@ export class ReleaseMonitor {
     this.minReady = Math.min(this.minReady, ready);
     this.maxRevisionsAtOnce = Math.max(this.maxRevisionsAtOnce, revisions);
     const picture = () => [...counts].map(([rev, c]) => `${rev}:${c.ready}/${c.total}`).join(" ");
-    if (total > replicas + maxSurge) this.violations.push(`${total} pods > N + maxSurge = ${replicas + maxSurge} (${picture()})`);
+    if (total > replicas + maxSurge)
+      this.violations.push(`${total} pods > N + maxSurge = ${replicas + maxSurge} (${picture()})`);
     if (ready < replicas - maxUnavailable) {
-      this.violations.push(`${ready} ready pods < N − maxUnavailable = ${replicas - maxUnavailable} (${picture()})`);
+      this.violations.push(
+        `${ready} ready pods < N − maxUnavailable = ${replicas - maxUnavailable} (${picture()})`,
+      );
     }
     const s = this.#status;
     if (s?.canaryRevision !== undefined && s.currentStepIndex !== undefined && s.currentStepIndex > 0) {
       const canary = counts.get(s.canaryRevision)?.total ?? 0;
+      const last = this.#lastCanary;
+      if (s.phase === "Progressing" && last?.revision === s.canaryRevision && canary < last.count) {
+        this.canaryDecreases.push(
+          `${s.canaryRevision}: ${last.count} → ${canary} at step ${s.currentStepIndex}`,
+        );
+      }
+      this.#lastCanary = { revision: s.canaryRevision, count: canary };
       const seen = this.maxCanaryByStep.get(s.currentStepIndex) ?? 0;
       this.maxCanaryByStep.set(s.currentStepIndex, Math.max(seen, canary));
     }

@@ -1,10 +1,24 @@
 // Scenario 1 of issue 6, for any workload style: steps 1 / 30% pause{} / 60% pause{5s} / 100%.
 import { expect } from "vitest";
-import { ANNOTATION_APPROVE, ANNOTATION_ORIGINAL, ANNOTATION_RELEASE, LABEL_MANAGED_BY } from "../../../src/api/names.ts";
+import {
+  ANNOTATION_APPROVE,
+  ANNOTATION_ORIGINAL,
+  ANNOTATION_RELEASE,
+  LABEL_MANAGED_BY,
+} from "../../../src/api/names.ts";
 import { clients } from "../lib/index.ts";
 import { annotate, setTemplate, waitForRollout } from "./fixtures.ts";
 import { slipwayPlan } from "./plan.ts";
-import { allOnNewRevision, attach, NAME, nativeStrategy, podsSettled, stableFor, workloadState, type Subject } from "./scenario.ts";
+import {
+  allOnNewRevision,
+  attach,
+  NAME,
+  nativeStrategy,
+  podsSettled,
+  stableFor,
+  workloadState,
+  type Subject,
+} from "./scenario.ts";
 
 export async function standardRelease(ns: string, subject: Subject): Promise<void> {
   const { rollout, monitor } = await attach(ns, subject);
@@ -14,16 +28,22 @@ export async function standardRelease(ns: string, subject: Subject): Promise<voi
     const before = [...monitor.counts().keys()];
 
     await setTemplate(ns, subject.kind, NAME, "example/web:v2");
-    const atApproval = await waitForRollout(ns, NAME, "waiting for approval at step 2", (s) =>
-      s.currentStepIndex === 2 && s.currentStepState === "Paused",
+    const atApproval = await waitForRollout(
+      ns,
+      NAME,
+      "waiting for approval at step 2",
+      (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
     );
     expect(atApproval.status?.phase).toBe("Progressing");
     const canary = atApproval.status?.canaryRevision ?? "";
     await podsSettled(monitor, canary, plan[1]!.canaryReplicas, stableFor(subject, plan[1]!.canaryReplicas));
 
     await annotate(ns, NAME, ANNOTATION_APPROVE, "2", "alice");
-    const timed = await waitForRollout(ns, NAME, "timed pause at step 3", (s) =>
-      s.currentStepIndex === 3 && s.currentStepState === "Paused",
+    const timed = await waitForRollout(
+      ns,
+      NAME,
+      "timed pause at step 3",
+      (s) => s.currentStepIndex === 3 && s.currentStepState === "Paused",
     );
     expect(timed.status?.steps?.[1]?.approvedBy).toBe("alice");
     await podsSettled(monitor, canary, plan[2]!.canaryReplicas, stableFor(subject, plan[2]!.canaryReplicas));
@@ -45,12 +65,15 @@ export async function standardRelease(ns: string, subject: Subject): Promise<voi
     expect(after.metadata?.annotations?.[ANNOTATION_ORIGINAL]).toBeUndefined();
     expect(after.metadata?.labels?.[LABEL_MANAGED_BY]).toBe(NAME);
     if (subject.style === "canary-deployment") {
-      const names = (await clients().apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => d.metadata?.name);
+      const names = (await clients().apps.listNamespacedDeployment({ namespace: ns })).items.map(
+        (d) => d.metadata?.name,
+      );
       expect(names).toEqual([NAME]);
     }
 
     expect(monitor.violations).toEqual([]);
-    for (const p of plan) expect(monitor.maxCanaryByStep.get(p.step), `canary pods at step ${p.step}`).toBe(p.canaryReplicas);
+    for (const p of plan)
+      expect(monitor.maxCanaryByStep.get(p.step), `canary pods at step ${p.step}`).toBe(p.canaryReplicas);
   } finally {
     monitor.stop();
   }
