@@ -37,16 +37,17 @@ describe("compiling a release into a workflow", () => {
     }).spec;
     const def = compileRelease(withDefaults(spec));
     expect(names(def.steps)).toEqual([
-      ["step-1", ["step-1.upgrade", "step-1.traffic", "step-1.analysis"]],
+      // The stable Service is pinned before step 1's first canary pod exists (src/traffic).
+      ["step-1", ["step-1.traffic.pin", "step-1.upgrade", "step-1.traffic", "step-1.analysis"]],
       ["step-2", ["step-2.upgrade", "step-2.traffic"]],
     ]);
     expect(def.steps[1]?.group?.steps[1]?.properties).toMatchObject({ step: 2, weight: 5 });
-    const gates = def.steps[0]?.group?.steps[2]?.group;
+    const gates = def.steps[0]?.group?.steps[3]?.group;
     expect(gates?.mode).toBe("dag");
     expect(gates?.steps.map((s) => s.type)).toEqual(["analysis", "analysis"]);
     expect(def.finally?.map((s) => s.name)).toEqual(["finish.traffic", "finish", "abort.traffic", "abort"]);
-    // Not registered yet: the controller reports it instead of starting a run.
-    expect(validateDefinition(def, registryForValidation()).join(" ")).toContain("traffic");
+    // Analysis is not registered yet: the controller reports it instead of starting a run.
+    expect(validateDefinition(def, registryForValidation()).join(" ")).toContain('unknown type "analysis"');
   });
 
   it("does not depend on the replica count, and a rollback is traffic back then hand back", () => {
