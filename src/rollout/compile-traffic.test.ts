@@ -4,9 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { withDefaults } from "../api/defaults.ts";
 import { parseRollout } from "../api/parse.ts";
-import { validateDefinition, type StepDefinition } from "../workflow/index.ts";
+import { validateDefinition, type StepDefinition, type WorkflowState } from "../workflow/index.ts";
 import { compileRelease, compileRollback } from "./compile.ts";
 import { currentPhaseOf } from "./run-view.ts";
+import { trafficWeightOf } from "./traffic-env.ts";
 import { registryForValidation } from "./steps/registry.ts";
 
 function spec(steps: unknown[]) {
@@ -74,23 +75,47 @@ describe("traffic in a compiled release", () => {
   });
 });
 
+/** A run state with these step entries. */
+function runOf(steps: WorkflowState["steps"]): WorkflowState {
+  return {
+    version: 1,
+    runId: "r",
+    definitionHash: "h",
+    generation: 0,
+    phase: "Running",
+    startedAt: 0,
+    steps,
+  };
+}
+
 describe("the pin in status", () => {
   it("shows a waiting pin step as step 1's traffic phase, with its message", () => {
-    const run = {
-      version: 1 as const,
-      runId: "r",
-      definitionHash: "h",
-      generation: 0,
-      phase: "Running" as const,
-      startedAt: 0,
-      steps: {
-        "step-1": { phase: "Running" as const },
-        "step-1.traffic.pin": {
-          phase: "Running" as const,
-          message: "step 1 traffic: Ingress shop/web not found",
-        },
-      },
+    const pin = { phase: "Running" as const, message: "step 1 traffic: Ingress shop/web not found" };
+    const run = runOf({ "step-1": { phase: "Running" }, "step-1.traffic.pin": pin });
+    expect(currentPhaseOf(run, 1)).toEqual({ phase: "traffic", state: pin });
+  });
+});
+
+describe("status.trafficWeight", () => {
+  const run = runOf;
+
+  it("is the weight of the latest finished traffic phase, 0 after traffic went back or was removed", () => {
+    expect(
+      trafficWeightOf(
+        run({ "step-1.traffic.pin": { phase: "Succeeded", outputs: { weight: 0, matches: 0 } } }),
+      ),
+    ).toBeUndefined();
+    const shifted = {
+      "step-1.traffic": { phase: "Succeeded" as const, outputs: { weight: 5, matches: 0 } },
+      "step-2.traffic": { phase: "Succeeded" as const, outputs: { weight: 50, matches: 0 } },
+      "step-3.traffic": { phase: "Running" as const },
     };
-    expect(currentPhaseOf(run, 1)).toEqual({ phase: "traffic", state: run.steps["step-1.traffic.pin"] });
+    expect(trafficWeightOf(run(shifted))).toBe(50);
+    expect(
+      trafficWeightOf(
+        run({ ...shifted, "abort.traffic": { phase: "Succeeded", outputs: { mode: "stable" } } }),
+      ),
+    ).toBe(0);
+    expect(trafficWeightOf(undefined)).toBeUndefined();
   });
 });

@@ -37,6 +37,7 @@ describe("compiling a release into a workflow", () => {
     }).spec;
     const def = compileRelease(withDefaults(spec));
     expect(names(def.steps)).toEqual([
+      // The stable Service is pinned before step 1's first canary pod exists (src/traffic).
       ["step-1", ["step-1.traffic.pin", "step-1.upgrade", "step-1.traffic", "step-1.analysis"]],
       ["step-2", ["step-2.upgrade", "step-2.traffic"]],
     ]);

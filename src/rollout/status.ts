@@ -23,6 +23,7 @@ import { isRunActive, outcomeOf, type ReleaseRecord } from "./record.ts";
 import { currentPhaseOf, currentStepIndex, isInMain, stepCount } from "./run-view.ts";
 import { batchMemory } from "./steps/batch.ts";
 import type { WorkloadSnapshot } from "./workload-port.ts";
+import { trafficWeightOf } from "./traffic-env.ts";
 
 /** What the reconcile concluded before status is computed. */
 export type Standing =
@@ -74,7 +75,7 @@ export function computeStatus(input: StatusInput): RolloutStatus {
     currentStepState: view.stepState,
     canaryReplicas: snapshot?.canary.pods,
     canaryReadyReplicas: snapshot?.canary.available,
-    trafficWeight: input.previous?.trafficWeight,
+    trafficWeight: trafficWeightOf(record?.run) ?? input.previous?.trafficWeight,
     conditions,
     steps: record?.kind === "release" ? stepStatuses(record, input) : undefined,
     backgroundAnalysis: record?.kind === "release" ? backgroundAnalysisStatus(record) : undefined,

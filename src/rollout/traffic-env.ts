@@ -6,6 +6,8 @@ import { revisionLabelFor } from "../traffic/target.ts";
 import type { TrafficStepEnv } from "../traffic/step.ts";
 import type { TrafficIO } from "../traffic/io.ts";
 import type { TrafficTarget } from "../traffic/types.ts";
+import type { WorkflowState } from "../workflow/index.ts";
+import { parseStepName, stepPhaseName } from "./compile.ts";
 import type { RolloutObject } from "./io.ts";
 
 export function trafficTargetOf(
@@ -39,4 +41,25 @@ export function trafficStepEnv(
   if (io === undefined)
     return { io: unavailable, target: { problem: "traffic routing is not available in this controller" } };
   return { io, target: trafficTargetOf(obj, spec, revisions) };
+}
+
+/**
+ * status.trafficWeight from the run: the weight of the latest finished traffic step, 0 once traffic went back
+ * to stable or the routing was removed; undefined when the run has no traffic step that finished.
+ */
+export function trafficWeightOf(run: WorkflowState | undefined): number | undefined {
+  if (run === undefined) return undefined;
+  let latest: { readonly index: number; readonly weight: number } | undefined;
+  for (const [name, state] of Object.entries(run.steps)) {
+    if (state.phase !== "Succeeded") continue;
+    const mode = state.outputs?.["mode"];
+    if (mode === "stable" || mode === "remove") return 0;
+    const weight = state.outputs?.["weight"];
+    const parsed = parseStepName(name);
+    // Only a step's own traffic phase (`step-<i>.traffic`), not the pin/unpin before its upgrade.
+    if (parsed === undefined || name !== stepPhaseName(parsed.index, "traffic") || typeof weight !== "number")
+      continue;
+    if (latest === undefined || parsed.index >= latest.index) latest = { index: parsed.index, weight };
+  }
+  return latest?.weight;
 }

@@ -2,7 +2,7 @@
 // and paths of the stable Ingress whose backend is the stable Service (renamed to the canary Service), the
 // ingress class and TLS, and carries nginx's canary annotations. The stable Ingress is never modified.
 import { CANARY_SUFFIX } from "../api/names.ts";
-import { arrayAt, isObject, jsonEqual, objectAt, stringAt } from "./json.ts";
+import { arrayAt, jsonEqual, objectAt, stringAt } from "./json.ts";
 import { isNginxCanaryAnnotation, nginxCanaryAnnotations } from "./matches.ts";
 import { deleteWrite, describeRef, notOursProblem, ownerReference, patchWrite, refOf } from "./objects.ts";
 import { canaryServiceName } from "./services.ts";
@@ -79,7 +79,7 @@ export function canaryIngressFrom(
   if (!annotations.ok) return annotations;
   const legacyClass = stable.annotations[LEGACY_CLASS_ANNOTATION];
   const spec: JsonObject = {
-    ...(isObject(stable.spec) && stable.spec["ingressClassName"] !== undefined
+    ...(stable.spec["ingressClassName"] !== undefined
       ? { ingressClassName: stable.spec["ingressClassName"] }
       : {}),
     ...(stable.spec["tls"] !== undefined ? { tls: stable.spec["tls"] } : {}),

@@ -64,8 +64,8 @@ interface Setup {
   readonly steps: readonly JsonObject[];
   /** Default: nginx with the Ingress `web`. */
   readonly router?: JsonObject;
-  /** More objects to create with the workload (a VirtualService). */
-  readonly extra?: readonly JsonObject[];
+  /** More objects to create with the workload (a VirtualService), built for the test's namespace. */
+  readonly extraFor?: (ns: string) => JsonObject;
   readonly deploymentStyle?: "partition" | "canary-deployment";
 }
 
@@ -86,7 +86,7 @@ async function attach(ns: string, o: Setup): Promise<string> {
     },
   ];
   if (o.ingress !== false) objects.push(ingressManifest(ns));
-  await applyJson([...objects, ...(o.extra ?? [])], ns);
+  await applyJson([...objects, ...(o.extraFor === undefined ? [] : [o.extraFor(ns)])], ns);
   const stable = await waitFor(`Deployment ${ns}/${NAME} ready`, async () => {
     const pods = await clients().core.listNamespacedPod({ namespace: ns, labelSelector: `app=${NAME}` });
     const ready = pods.items.filter((p) =>
@@ -157,374 +157,282 @@ function stableNeverSelectsCanary(timeline: TrafficTimeline, stable: string, unt
 const isWeight = (w: string) => (e: Entry) =>
   e.kind === "ingress" && e.name === `${NAME}-canary` && !e.deleted && e.weight === w;
 
-function fail(err: unknown, timeline: TrafficTimeline): never {
-  throw new Error(
-    `${(err as Error).message}\n--- timeline ---\n${timeline.describe()}\n${tail(controller)}`,
-    { cause: err },
+function twoRouteVirtualService(ns: string): JsonObject {
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "VirtualService",
+    metadata: { name: NAME, namespace: ns },
+    spec: {
+      hosts: ["web.example"],
+      http: [
+        {
+          name: "api",
+          match: [{ uri: { prefix: "/api" } }],
+          route: [{ destination: { host: "web" } }],
+        },
+        { name: "primary", route: [{ destination: { host: "web" } }] },
+      ],
+    },
+  };
+}
+
+interface Scenario {
+  readonly ns: string;
+  /** The stable revision (pod-template-hash) before the release. */
+  readonly stable: string;
+  readonly timeline: TrafficTimeline;
+}
+
+/** A namespace with the workload attached and a timeline recording it; a failure prints both and the controller's log. */
+async function scenario(prefix: string, setup: Setup, body: (s: Scenario) => Promise<void>): Promise<void> {
+  await withNamespace(
+    async (ns) => {
+      const stable = await attach(ns, setup);
+      const timeline = new TrafficTimeline(ns);
+      await timeline.start();
+      try {
+        await body({ ns, stable, timeline });
+      } catch (err) {
+        throw new Error(
+          `${(err as Error).message}\n--- timeline ---\n${timeline.describe()}\n${tail(controller)}`,
+          {
+            cause: err,
+          },
+        );
+      } finally {
+        timeline.stop();
+      }
+    },
+    { prefix },
   );
+}
+
+/** `kubectl set image` to v2, then wait for step 2's approval pause; returns the canary revision. */
+async function releaseToApproval(ns: string): Promise<string> {
+  await setTemplate(ns, "Deployment", NAME, "example/web:v2");
+  return approvalPause(ns);
+}
+
+async function approvalPause(ns: string): Promise<string> {
+  const paused = await waitForRollout(
+    ns,
+    NAME,
+    "approval pause at step 2",
+    (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
+  );
+  return paused.status?.canaryRevision ?? "";
 }
 
 describe("traffic in lock-step with the batches", () => {
   it("steps 1 traffic 5% / 50% traffic 50% pause{} / 100%: traffic follows ready pods, the stable Service never selects a canary pod, and the release leaves no canary object and the stable Ingress unchanged", async () => {
-    await withNamespace(
-      async (ns) => {
-        const stable = await attach(ns, { steps: STEPS });
-        const timeline = new TrafficTimeline(ns);
-        await timeline.start();
-        try {
-          const ingressBefore = await getJson(ingPath(ns, NAME));
-          const serviceBefore = await getJson(svcPath(ns, NAME));
-          await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-          const paused = await waitForRollout(
-            ns,
-            NAME,
-            "approval pause at step 2",
-            (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
-          );
-          const canary = paused.status?.canaryRevision ?? "";
-          // At the pause: 2 canary pods, weight 50, both Services pointing at their revision.
-          expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
-          expect(specOf(await getJson(svcPath(ns, NAME)))["selector"]).toEqual({
-            app: NAME,
-            "pod-template-hash": stable,
-          });
-          expect(specOf(await getJson(svcPath(ns, `${NAME}-canary`)))["selector"]).toEqual({
-            app: NAME,
-            "pod-template-hash": canary,
-          });
-          const ready = timeline.readyPodsAt(Number.MAX_SAFE_INTEGER);
-          expect([ready.get(canary), ready.get(stable)]).toEqual([2, 2]);
+    await scenario("traffic-release", { steps: STEPS }, async ({ ns, stable, timeline }) => {
+      const ingressBefore = await getJson(ingPath(ns, NAME));
+      const serviceBefore = await getJson(svcPath(ns, NAME));
+      const canary = await releaseToApproval(ns);
+      // At the pause: 2 canary pods, weight 50 (also in status), both Services pointing at their revision.
+      expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
+      expect((await getRollout(ns, NAME))?.status?.trafficWeight).toBe(50);
+      expect(specOf(await getJson(svcPath(ns, NAME)))["selector"]).toEqual({
+        app: NAME,
+        "pod-template-hash": stable,
+      });
+      expect(specOf(await getJson(svcPath(ns, `${NAME}-canary`)))["selector"]).toEqual({
+        app: NAME,
+        "pod-template-hash": canary,
+      });
+      const ready = timeline.readyPodsAt(Number.MAX_SAFE_INTEGER);
+      expect([ready.get(canary), ready.get(stable)]).toEqual([2, 2]);
 
-          await annotate(ns, NAME, ANNOTATION_APPROVE, "2");
-          const healthy = await waitForRollout(
-            ns,
-            NAME,
-            "Healthy after the release",
-            (s) => s.phase === "Healthy",
-          );
-          expect(healthy.status?.history?.at(-1)?.outcome).toBe("Succeeded");
-          const entries = timeline.entries();
+      await annotate(ns, NAME, ANNOTATION_APPROVE, "2");
+      const healthy = await waitForRollout(
+        ns,
+        NAME,
+        "Healthy after the release",
+        (s) => s.phase === "Healthy",
+      );
+      expect(healthy.status?.history?.at(-1)?.outcome).toBe("Succeeded");
+      const entries = timeline.entries();
 
-          // Pinned before the first canary pod existed, and never selecting one until the pin is released
-          // before step 3 moves every pod.
-          const pin = timeline.first((e) => e.kind === "service" && e.name === NAME && e.pinned === stable);
-          const firstCanaryPod = timeline.first((e) => e.kind === "pod" && e.hash === canary);
-          expect(pin?.rv).toBeLessThan(firstCanaryPod?.rv ?? 0);
-          const unpin = entries.find(
-            (e) => e.kind === "service" && e.name === NAME && e.pinned === undefined && e.rv > (pin?.rv ?? 0),
-          );
-          expect(stableNeverSelectsCanary(timeline, stable, unpin?.rv ?? Infinity)).toEqual([]);
-          const lastBatch = timeline.first(
-            (e) => e.kind === "replicaset" && e.hash === canary && e.replicas === REPLICAS,
-          );
-          expect(unpin?.rv).toBeLessThan(lastBatch?.rv ?? 0);
+      // Pinned before the first canary pod existed, and never selecting one until the pin is released
+      // before step 3 moves every pod.
+      const pin = timeline.first((e) => e.kind === "service" && e.name === NAME && e.pinned === stable);
+      const firstCanaryPod = timeline.first((e) => e.kind === "pod" && e.hash === canary);
+      expect(pin?.rv).toBeLessThan(firstCanaryPod?.rv ?? 0);
+      const unpin = entries.find(
+        (e) => e.kind === "service" && e.name === NAME && e.pinned === undefined && e.rv > (pin?.rv ?? 0),
+      );
+      expect(stableNeverSelectsCanary(timeline, stable, unpin?.rv ?? Infinity)).toEqual([]);
+      const lastBatch = timeline.first(
+        (e) => e.kind === "replicaset" && e.hash === canary && e.replicas === REPLICAS,
+      );
+      expect(unpin?.rv).toBeLessThan(lastBatch?.rv ?? 0);
 
-          // Traffic only after the step's pods are ready: 5% with ≥1, 50% with ≥2, 100% with all 4 canary pods.
-          for (const [weight, pods] of [
-            ["5", 1],
-            ["50", 2],
-            ["100", REPLICAS],
-          ] as const) {
-            const write = timeline.first(isWeight(weight));
-            expect(write, `canary weight ${weight} written`).toBeDefined();
-            expect(
-              timeline.readyPodsAt(write?.rv ?? 0).get(canary) ?? 0,
-              `ready canary pods when weight ${weight} was set`,
-            ).toBeGreaterThanOrEqual(pods);
-          }
+      // Traffic only after the step's pods are ready: 5% with ≥1, 50% with ≥2, 100% with all 4 canary pods.
+      for (const [weight, pods] of [
+        ["5", 1],
+        ["50", 2],
+        ["100", REPLICAS],
+      ] as const) {
+        const write = timeline.first(isWeight(weight));
+        expect(write, `canary weight ${weight} written`).toBeDefined();
+        expect(
+          timeline.readyPodsAt(write?.rv ?? 0).get(canary) ?? 0,
+          `ready canary pods when weight ${weight} was set`,
+        ).toBeGreaterThanOrEqual(pods);
+      }
 
-          // Finish: canary routes removed before the canary Service, and nothing of the release is left.
-          const ingressGone = timeline.first(
-            (e) => e.kind === "ingress" && e.name === `${NAME}-canary` && e.deleted,
-          );
-          const serviceGone = timeline.first(
-            (e) => e.kind === "service" && e.name === `${NAME}-canary` && e.deleted,
-          );
-          expect(ingressGone?.rv).toBeLessThan(serviceGone?.rv ?? 0);
-          expect(await getJson(ingPath(ns, `${NAME}-canary`))).toBeUndefined();
-          expect(await getJson(svcPath(ns, `${NAME}-canary`))).toBeUndefined();
-          expect(JSON.stringify(await getJson(ingPath(ns, NAME)))).toBe(JSON.stringify(ingressBefore));
-          expect(userView(await getJson(svcPath(ns, NAME)))).toBe(userView(serviceBefore));
-        } catch (err) {
-          fail(err, timeline);
-        } finally {
-          timeline.stop();
-        }
-      },
-      { prefix: "traffic-release" },
-    );
+      // Finish: canary routes removed before the canary Service, and nothing of the release is left.
+      const ingressGone = timeline.first(
+        (e) => e.kind === "ingress" && e.name === `${NAME}-canary` && e.deleted,
+      );
+      const serviceGone = timeline.first(
+        (e) => e.kind === "service" && e.name === `${NAME}-canary` && e.deleted,
+      );
+      expect(ingressGone?.rv).toBeLessThan(serviceGone?.rv ?? 0);
+      expect(await getJson(ingPath(ns, `${NAME}-canary`))).toBeUndefined();
+      expect(await getJson(svcPath(ns, `${NAME}-canary`))).toBeUndefined();
+      expect(JSON.stringify(await getJson(ingPath(ns, NAME)))).toBe(JSON.stringify(ingressBefore));
+      expect(userView(await getJson(svcPath(ns, NAME)))).toBe(userView(serviceBefore));
+    });
   }, 180_000);
 
   it("abort at 50% traffic sends traffic back to 0 before any canary pod is removed; undo then removes every canary object", async () => {
-    await withNamespace(
-      async (ns) => {
-        const stable = await attach(ns, { steps: STEPS });
-        const timeline = new TrafficTimeline(ns);
-        await timeline.start();
-        try {
-          const serviceBefore = await getJson(svcPath(ns, NAME));
-          await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-          const paused = await waitForRollout(
-            ns,
-            NAME,
-            "approval pause at step 2",
-            (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
-          );
-          const canary = paused.status?.canaryRevision ?? "";
-          await annotate(ns, NAME, ANNOTATION_ABORT, "true");
-          await waitForRollout(ns, NAME, "Aborted", (s) => s.phase === "Aborted");
-          await waitFor("canary pods gone", () => {
-            const ready = timeline.readyPodsAt(Number.MAX_SAFE_INTEGER);
-            return (ready.get(canary) ?? 0) === 0 && ready.get(stable) === REPLICAS
-              ? done(undefined)
-              : notYet(Object.fromEntries(ready));
-          });
-          const fifty = timeline.first(isWeight("50"));
-          const zero = timeline.entries().find((e) => isWeight("0")(e) && e.rv > (fifty?.rv ?? 0));
-          const firstScaleDown = timeline
-            .entries()
-            .find(
-              (e) =>
-                e.kind === "replicaset" && e.hash === canary && e.replicas < 2 && e.rv > (fifty?.rv ?? 0),
-            );
-          const firstPodGone = timeline
-            .entries()
-            .find((e) => e.kind === "pod" && e.hash === canary && e.deleted);
-          expect(zero, "weight back to 0").toBeDefined();
-          expect(zero?.rv).toBeLessThan(firstScaleDown?.rv ?? 0);
-          expect(zero?.rv).toBeLessThan(firstPodGone?.rv ?? 0);
-          // The pin stays while canary pods go away.
-          expect(stableNeverSelectsCanary(timeline, stable, Number.MAX_SAFE_INTEGER)).toEqual([]);
+    await scenario("traffic-abort", { steps: STEPS }, async ({ ns, stable, timeline }) => {
+      const serviceBefore = await getJson(svcPath(ns, NAME));
+      const canary = await releaseToApproval(ns);
+      await annotate(ns, NAME, ANNOTATION_ABORT, "true");
+      await waitForRollout(ns, NAME, "Aborted", (s) => s.phase === "Aborted");
+      await waitFor("canary pods gone", () => {
+        const ready = timeline.readyPodsAt(Number.MAX_SAFE_INTEGER);
+        return (ready.get(canary) ?? 0) === 0 && ready.get(stable) === REPLICAS
+          ? done(undefined)
+          : notYet(Object.fromEntries(ready));
+      });
+      const fifty = timeline.first(isWeight("50"));
+      const zero = timeline.entries().find((e) => isWeight("0")(e) && e.rv > (fifty?.rv ?? 0));
+      const firstScaleDown = timeline
+        .entries()
+        .find(
+          (e) => e.kind === "replicaset" && e.hash === canary && e.replicas < 2 && e.rv > (fifty?.rv ?? 0),
+        );
+      const firstPodGone = timeline.entries().find((e) => e.kind === "pod" && e.hash === canary && e.deleted);
+      expect(zero, "weight back to 0").toBeDefined();
+      expect(zero?.rv).toBeLessThan(firstScaleDown?.rv ?? 0);
+      expect(zero?.rv).toBeLessThan(firstPodGone?.rv ?? 0);
+      // The pin stays while canary pods go away.
+      expect(stableNeverSelectsCanary(timeline, stable, Number.MAX_SAFE_INTEGER)).toEqual([]);
 
-          await setTemplate(ns, "Deployment", NAME, "example/web:v1");
-          const healthy = await waitForRollout(
-            ns,
-            NAME,
-            "Healthy after the undo",
-            (s) => s.phase === "Healthy" && s.history?.at(-1)?.outcome === "RolledBack",
-          );
-          expect(healthy.status?.phase).toBe("Healthy");
-          await waitFor("canary objects removed", async () => {
-            const left = [
-              await getJson(ingPath(ns, `${NAME}-canary`)),
-              await getJson(svcPath(ns, `${NAME}-canary`)),
-            ].filter((o) => o !== undefined);
-            return left.length === 0
-              ? done(undefined)
-              : notYet(left.map((o) => (o["metadata"] as JsonObject)["name"]));
-          });
-          expect(userView(await getJson(svcPath(ns, NAME)))).toBe(userView(serviceBefore));
-        } catch (err) {
-          fail(err, timeline);
-        } finally {
-          timeline.stop();
-        }
-      },
-      { prefix: "traffic-abort" },
-    );
+      await setTemplate(ns, "Deployment", NAME, "example/web:v1");
+      const healthy = await waitForRollout(
+        ns,
+        NAME,
+        "Healthy after the undo",
+        (s) => s.phase === "Healthy" && s.history?.at(-1)?.outcome === "RolledBack",
+      );
+      expect(healthy.status?.phase).toBe("Healthy");
+      await waitFor("canary objects removed", async () => {
+        const left = [
+          await getJson(ingPath(ns, `${NAME}-canary`)),
+          await getJson(svcPath(ns, `${NAME}-canary`)),
+        ].filter((o) => o !== undefined);
+        return left.length === 0
+          ? done(undefined)
+          : notYet(left.map((o) => (o["metadata"] as JsonObject)["name"]));
+      });
+      expect(userView(await getJson(svcPath(ns, NAME)))).toBe(userView(serviceBefore));
+    });
   }, 180_000);
 
   it("kill -9 of the controller between a traffic write and the end of its grace period: the grace period is still served and no canary object is duplicated", async () => {
-    await withNamespace(
-      async (ns) => {
-        const GRACE = 8;
-        await attach(ns, { steps: STEPS.slice(0, 2), grace: GRACE });
-        const timeline = new TrafficTimeline(ns);
-        await timeline.start();
-        try {
-          await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-          await waitFor(
-            "canary weight 5 written",
-            () => (timeline.first(isWeight("5")) ? done(undefined) : notYet("")),
-            { intervalMs: 50 },
-          );
-          await controller.kill("SIGKILL");
-          const write = timeline.first(isWeight("5"));
-          const run = ((await getRollout(ns, NAME))?.status?.workflow as JsonObject | undefined)?.["run"] as
-            JsonObject | undefined;
-          const step = (run?.["steps"] as Record<string, JsonObject> | undefined)?.["step-1.traffic"];
-          expect(step?.["phase"], "killed inside step 1's grace period").toBe("Running");
-          controller = await startController("traffic-tests-restarted");
+    const GRACE = 8;
+    await scenario("traffic-kill", { steps: STEPS.slice(0, 2), grace: GRACE }, async ({ ns, timeline }) => {
+      await setTemplate(ns, "Deployment", NAME, "example/web:v2");
+      await waitFor(
+        "canary weight 5 written",
+        () => (timeline.first(isWeight("5")) ? done(undefined) : notYet("")),
+        { intervalMs: 50 },
+      );
+      await controller.kill("SIGKILL");
+      const write = timeline.first(isWeight("5"));
+      const run = ((await getRollout(ns, NAME))?.status?.workflow as JsonObject | undefined)?.["run"] as
+        JsonObject | undefined;
+      const step = (run?.["steps"] as Record<string, JsonObject> | undefined)?.["step-1.traffic"];
+      expect(step?.["phase"], "killed inside step 1's grace period").toBe("Running");
+      controller = await startController("traffic-tests-restarted");
 
-          const paused = await waitForRollout(
-            ns,
-            NAME,
-            "approval pause at step 2",
-            (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
-          );
-          const canary = paused.status?.canaryRevision ?? "";
-          const nextBatch = timeline.first(
-            (e) => e.kind === "replicaset" && e.hash === canary && e.replicas === 2,
-          );
-          expect(
-            (nextBatch?.at ?? 0) - (write?.at ?? 0),
-            "ms from the weight-5 write to step 2's pods",
-          ).toBeGreaterThanOrEqual(GRACE * 1000 - 1000);
-          const ingresses = (await clients().objects.list("networking.k8s.io/v1", "Ingress", ns)).items
-            .map((i) => i.metadata?.name)
-            .sort();
-          const services = (await clients().core.listNamespacedService({ namespace: ns })).items
-            .map((s) => s.metadata?.name)
-            .sort();
-          expect(ingresses).toEqual([NAME, `${NAME}-canary`]);
-          expect(services).toEqual([NAME, `${NAME}-canary`]);
-          // Every write of the canary Ingress, in order: created at 0 by the pin, 5, then 50 — none redone.
-          const weights = timeline
-            .entries()
-            .flatMap((e) => (e.kind === "ingress" && e.name === `${NAME}-canary` ? [e.weight] : []));
-          expect(weights).toEqual(["0", "5", "50"]);
-          expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
-        } catch (err) {
-          fail(err, timeline);
-        } finally {
-          timeline.stop();
-        }
-      },
-      { prefix: "traffic-kill" },
-    );
+      const canary = await approvalPause(ns);
+      const nextBatch = timeline.first(
+        (e) => e.kind === "replicaset" && e.hash === canary && e.replicas === 2,
+      );
+      expect(
+        (nextBatch?.at ?? 0) - (write?.at ?? 0),
+        "ms from the weight-5 write to step 2's pods",
+      ).toBeGreaterThanOrEqual(GRACE * 1000 - 1000);
+      const ingresses = (await clients().objects.list("networking.k8s.io/v1", "Ingress", ns)).items
+        .map((i) => i.metadata?.name)
+        .sort();
+      const services = (await clients().core.listNamespacedService({ namespace: ns })).items
+        .map((s) => s.metadata?.name)
+        .sort();
+      expect(ingresses).toEqual([NAME, `${NAME}-canary`]);
+      expect(services).toEqual([NAME, `${NAME}-canary`]);
+      // Every write of the canary Ingress, in order: created at 0 by the pin, 5, then 50 — none redone.
+      const weights = timeline
+        .entries()
+        .flatMap((e) => (e.kind === "ingress" && e.name === `${NAME}-canary` ? [e.weight] : []));
+      expect(weights).toEqual(["0", "5", "50"]);
+      expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
+    });
   }, 180_000);
 
   it("a missing Ingress is reported in status and no pod moves until it exists", async () => {
-    await withNamespace(
-      async (ns) => {
-        const stable = await attach(ns, { ingress: false, steps: STEPS });
-        const serviceBefore = await getJson(svcPath(ns, NAME));
-        await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-        const blocked = await waitForRollout(ns, NAME, "reports the missing Ingress", (s) =>
-          (s.message ?? "").includes(`Ingress ${ns}/${NAME} (trafficRouting.nginx.ingress) not found`),
-        );
-        expect(blocked.status?.currentStepIndex).toBe(1);
-        const pods = await clients().core.listNamespacedPod({ namespace: ns, labelSelector: `app=${NAME}` });
-        expect(pods.items.map((p) => p.metadata?.labels?.["pod-template-hash"])).toEqual(
-          Array(REPLICAS).fill(stable),
-        );
-        expect(JSON.stringify(await getJson(svcPath(ns, NAME)))).toBe(JSON.stringify(serviceBefore));
-        expect(blocked.status?.currentStepState).toBe("ShiftingTraffic");
+    await scenario("traffic-missing", { ingress: false, steps: STEPS }, async ({ ns, stable }) => {
+      const serviceBefore = await getJson(svcPath(ns, NAME));
+      await setTemplate(ns, "Deployment", NAME, "example/web:v2");
+      const blocked = await waitForRollout(ns, NAME, "reports the missing Ingress", (s) =>
+        (s.message ?? "").includes(`Ingress ${ns}/${NAME} (trafficRouting.nginx.ingress) not found`),
+      );
+      expect(blocked.status?.currentStepIndex).toBe(1);
+      const pods = await clients().core.listNamespacedPod({ namespace: ns, labelSelector: `app=${NAME}` });
+      expect(pods.items.map((p) => p.metadata?.labels?.["pod-template-hash"])).toEqual(
+        Array(REPLICAS).fill(stable),
+      );
+      expect(JSON.stringify(await getJson(svcPath(ns, NAME)))).toBe(JSON.stringify(serviceBefore));
+      expect(blocked.status?.currentStepState).toBe("ShiftingTraffic");
 
-        // Once the Ingress exists the release goes on by itself (the blocked step is polled).
-        await applyJson([ingressManifest(ns)], ns);
-        await waitForRollout(
-          ns,
-          NAME,
-          "on to step 2 once the Ingress exists",
-          (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
-        );
-        expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
-      },
-      { prefix: "traffic-missing" },
-    );
+      // Once the Ingress exists the release goes on by itself (the blocked step is polled).
+      await applyJson([ingressManifest(ns)], ns);
+      await waitForRollout(
+        ns,
+        NAME,
+        "on to step 2 once the Ingress exists",
+        (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
+      );
+      expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
+    });
   }, 180_000);
 
   it("canary-deployment style: the canary revision becomes known only after step 1's Deployment exists; the pin comes first, traffic follows, nothing is left afterwards", async () => {
-    await withNamespace(
-      async (ns) => {
-        const stable = await attach(ns, { steps: STEPS, deploymentStyle: "canary-deployment" });
-        const timeline = new TrafficTimeline(ns);
-        await timeline.start();
-        try {
-          const ingressBefore = await getJson(ingPath(ns, NAME));
-          await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-          const paused = await waitForRollout(
-            ns,
-            NAME,
-            "approval pause at step 2",
-            (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
-          );
-          const canary = paused.status?.canaryRevision ?? "";
-          expect(specOf(await getJson(svcPath(ns, `${NAME}-canary`)))["selector"]).toEqual({
-            app: NAME,
-            "pod-template-hash": canary,
-          });
-          expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
-          // The original stays at full size on stable; the canary Deployment runs the batch.
-          const ready = timeline.readyPodsAt(Number.MAX_SAFE_INTEGER);
-          expect([ready.get(canary), ready.get(stable)]).toEqual([2, REPLICAS]);
-          const pin = timeline.first((e) => e.kind === "service" && e.name === NAME && e.pinned === stable);
-          expect(pin?.rv).toBeLessThan(timeline.first((e) => e.kind === "pod" && e.hash === canary)?.rv ?? 0);
-          expect(
-            timeline.readyPodsAt(timeline.first(isWeight("5"))?.rv ?? 0).get(canary) ?? 0,
-          ).toBeGreaterThanOrEqual(1);
-
-          await annotate(ns, NAME, ANNOTATION_APPROVE, "2");
-          await waitForRollout(
-            ns,
-            NAME,
-            "Healthy after the release",
-            (s) => s.phase === "Healthy" && s.history?.at(-1)?.outcome === "Succeeded",
-          );
-          expect(await getJson(ingPath(ns, `${NAME}-canary`))).toBeUndefined();
-          expect(await getJson(svcPath(ns, `${NAME}-canary`))).toBeUndefined();
-          expect(specOf(await getJson(svcPath(ns, NAME)))["selector"]).toEqual({ app: NAME });
-          expect(JSON.stringify(await getJson(ingPath(ns, NAME)))).toBe(JSON.stringify(ingressBefore));
-        } catch (err) {
-          fail(err, timeline);
-        } finally {
-          timeline.stop();
-        }
-      },
-      { prefix: "traffic-canary-deployment" },
-    );
-  }, 180_000);
-
-  it("Istio: a release with a header match and two named routes shifts only the listed one, and leaves the VirtualService exactly as it was", async () => {
-    await withNamespace(
-      async (ns) => {
-        const vs: JsonObject = {
-          apiVersion: "networking.istio.io/v1",
-          kind: "VirtualService",
-          metadata: { name: NAME, namespace: ns },
-          spec: {
-            hosts: ["web.example"],
-            http: [
-              {
-                name: "api",
-                match: [{ uri: { prefix: "/api" } }],
-                route: [{ destination: { host: "web" } }],
-              },
-              { name: "primary", route: [{ destination: { host: "web" } }] },
-            ],
-          },
-        };
-        const steps: JsonObject[] = [
-          { replicas: 1, traffic: "5%", matches: [{ headers: [{ name: "x-canary", value: "true" }] }] },
-          { replicas: "50%", traffic: "50%", pause: {} },
-          { replicas: "100%" },
-        ];
-        const vsPath = `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/${NAME}`;
-        await attach(ns, {
-          steps,
-          ingress: false,
-          grace: 2,
-          extra: [vs],
-          router: { istio: { virtualService: { name: NAME, routes: ["primary"] } } },
+    await scenario(
+      "traffic-canary-deployment",
+      { steps: STEPS, deploymentStyle: "canary-deployment" },
+      async ({ ns, stable, timeline }) => {
+        const ingressBefore = await getJson(ingPath(ns, NAME));
+        const canary = await releaseToApproval(ns);
+        expect(specOf(await getJson(svcPath(ns, `${NAME}-canary`)))["selector"]).toEqual({
+          app: NAME,
+          "pod-template-hash": canary,
         });
-        const before = await getJson(vsPath);
-        await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-        const http = async () => (specOf(await getJson(vsPath))["http"] ?? []) as JsonObject[];
-        const matched = await waitFor(
-          "step 1: a canary-only route before primary",
-          async () => {
-            const routes = await http();
-            return routes.map((r) => r["name"]).join(",") === "api,slipway-canary-primary,primary"
-              ? done(routes)
-              : notYet(routes);
-          },
-          { intervalMs: 100 },
-        );
-        expect(matched[1]?.["match"]).toEqual([{ headers: { "x-canary": { exact: "true" } } }]);
-        await waitForRollout(
-          ns,
-          NAME,
-          "approval pause at step 2",
-          (s) => s.currentStepIndex === 2 && s.currentStepState === "Paused",
-        );
-        const atPause = await http();
-        expect(atPause.map((r) => r["name"])).toEqual(["api", "primary"]);
-        expect(JSON.stringify(atPause[0])).toBe(JSON.stringify((specOf(before)["http"] as JsonObject[])[0]));
-        expect(atPause[1]?.["route"]).toEqual([
-          { destination: { host: "web" }, weight: 50 },
-          { destination: { host: "web-canary" }, weight: 50 },
-        ]);
+        expect(annotationsOf(await getJson(ingPath(ns, `${NAME}-canary`)))[W]).toBe("50");
+        // The original stays at full size on stable; the canary Deployment runs the batch.
+        const ready = timeline.readyPodsAt(Number.MAX_SAFE_INTEGER);
+        expect([ready.get(canary), ready.get(stable)]).toEqual([2, REPLICAS]);
+        const pin = timeline.first((e) => e.kind === "service" && e.name === NAME && e.pinned === stable);
+        expect(pin?.rv).toBeLessThan(timeline.first((e) => e.kind === "pod" && e.hash === canary)?.rv ?? 0);
+        expect(
+          timeline.readyPodsAt(timeline.first(isWeight("5"))?.rv ?? 0).get(canary) ?? 0,
+        ).toBeGreaterThanOrEqual(1);
+
         await annotate(ns, NAME, ANNOTATION_APPROVE, "2");
         await waitForRollout(
           ns,
@@ -532,15 +440,60 @@ describe("traffic in lock-step with the batches", () => {
           "Healthy after the release",
           (s) => s.phase === "Healthy" && s.history?.at(-1)?.outcome === "Succeeded",
         );
-        expect(
-          userView({
-            ...(await getJson(vsPath)),
-            metadata: { ...((await getJson(vsPath))?.["metadata"] as JsonObject), generation: 0 },
-          }),
-        ).toBe(userView({ ...before, metadata: { ...(before?.["metadata"] as JsonObject), generation: 0 } }));
+        expect(await getJson(ingPath(ns, `${NAME}-canary`))).toBeUndefined();
         expect(await getJson(svcPath(ns, `${NAME}-canary`))).toBeUndefined();
+        expect(specOf(await getJson(svcPath(ns, NAME)))["selector"]).toEqual({ app: NAME });
+        expect(JSON.stringify(await getJson(ingPath(ns, NAME)))).toBe(JSON.stringify(ingressBefore));
       },
-      { prefix: "traffic-istio-release" },
     );
+  }, 180_000);
+
+  it("Istio: a release with a header match and two named routes shifts only the listed one, and leaves the VirtualService exactly as it was", async () => {
+    const steps: JsonObject[] = [
+      { replicas: 1, traffic: "5%", matches: [{ headers: [{ name: "x-canary", value: "true" }] }] },
+      { replicas: "50%", traffic: "50%", pause: {} },
+      { replicas: "100%" },
+    ];
+    const setup: Setup = {
+      steps,
+      ingress: false,
+      grace: 2,
+      router: { istio: { virtualService: { name: NAME, routes: ["primary"] } } },
+      extraFor: twoRouteVirtualService,
+    };
+    await scenario("traffic-istio-release", setup, async ({ ns }) => {
+      const vsPath = `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/${NAME}`;
+      const before = await getJson(vsPath);
+      await setTemplate(ns, "Deployment", NAME, "example/web:v2");
+      const http = async () => (specOf(await getJson(vsPath))["http"] ?? []) as JsonObject[];
+      const matched = await waitFor(
+        "step 1: a canary-only route before primary",
+        async () => {
+          const routes = await http();
+          return routes.map((r) => r["name"]).join(",") === "api,slipway-canary-primary,primary"
+            ? done(routes)
+            : notYet(routes);
+        },
+        { intervalMs: 100 },
+      );
+      expect(matched[1]?.["match"]).toEqual([{ headers: { "x-canary": { exact: "true" } } }]);
+      await approvalPause(ns);
+      const atPause = await http();
+      expect(atPause.map((r) => r["name"])).toEqual(["api", "primary"]);
+      expect(JSON.stringify(atPause[0])).toBe(JSON.stringify((specOf(before)["http"] as JsonObject[])[0]));
+      expect(atPause[1]?.["route"]).toEqual([
+        { destination: { host: "web" }, weight: 50 },
+        { destination: { host: "web-canary" }, weight: 50 },
+      ]);
+      await annotate(ns, NAME, ANNOTATION_APPROVE, "2");
+      await waitForRollout(
+        ns,
+        NAME,
+        "Healthy after the release",
+        (s) => s.phase === "Healthy" && s.history?.at(-1)?.outcome === "Succeeded",
+      );
+      expect(userView(await getJson(vsPath))).toBe(userView(before));
+      expect(await getJson(svcPath(ns, `${NAME}-canary`))).toBeUndefined();
+    });
   }, 180_000);
 });
