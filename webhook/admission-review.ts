@@ -124,16 +124,13 @@ function trimWarnings(warnings: readonly string[]): string[] {
     .map((w) => (w.length > MAX_WARNING_LENGTH ? `${w.slice(0, MAX_WARNING_LENGTH - 1)}…` : w));
 }
 
-/** Iterative, so the check itself cannot overflow the stack. */
+/** Recursion never goes deeper than `limit`, so the check itself cannot overflow the stack. */
 export function exceedsDepth(value: unknown, limit: number): boolean {
-  const stack: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 0 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop() as { node: unknown; depth: number };
-    if (typeof node !== "object" || node === null) continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(node)) {
-      if (typeof child === "object" && child !== null) stack.push({ node: child, depth: depth + 1 });
-    }
+  if (typeof value !== "object" || value === null) return false;
+  if (limit <= 0) return true;
+  const children: readonly unknown[] = Array.isArray(value) ? value : Object.values(value);
+  for (const child of children) {
+    if (typeof child === "object" && child !== null && exceedsDepth(child, limit - 1)) return true;
   }
   return false;
 }

@@ -19,6 +19,7 @@ import { approvedByAfter } from "./rollout-actions.ts";
 import { admitRollout, needsWorkload, type WorkloadLookup } from "./rollout-admission.ts";
 import { isLive, workloadKeyOf, type RolloutCache } from "./rollout-cache.ts";
 import { annotationsOf, isDeleting } from "./rollout-meta.ts";
+import type { HoldAdapter } from "./workloads/workload.ts";
 
 /** Reads the workload a Rollout names; only at Rollout admission (not the hot path). */
 export interface WorkloadReader {
@@ -76,7 +77,7 @@ function decide(
   request: AdmissionRequest,
   rollout: Rollout,
   deps: HandlerDeps,
-  adapter: NonNullable<ReturnType<typeof holdAdapterFor>>,
+  adapter: HoldAdapter,
 ): HoldDecision {
   return decideWorkloadUpdate({
     adapter,
@@ -89,7 +90,8 @@ function decide(
 
 /** Just enough of a Rollout to stamp the approver: the mutating webhook runs before schema validation. */
 const RolloutMetadataSchema = z.looseObject({
-  metadata: z.looseObject({ name: z.string(), namespace: z.string().optional() }),
+  // With generateName, mutating admission runs before the name is generated.
+  metadata: z.looseObject({ name: z.string().default(""), namespace: z.string().optional() }),
 });
 
 /** Stamps `approved-by` with the requester whenever an approval is set; nobody else can write it. */
@@ -99,7 +101,7 @@ export function mutateRollout(request: AdmissionRequest): AdmissionResponse {
   if (request.subResource !== undefined) return allow(uid);
   if (request.kind.group !== GROUP || request.kind.kind !== KIND_ROLLOUT) return allow(uid);
   const parsed = RolloutMetadataSchema.safeParse(request.object);
-  if (!parsed.success) return deny(uid, `the Rollout in the admission request has no metadata.name`, 400);
+  if (!parsed.success) return deny(uid, "the Rollout in the admission request has no metadata", 400);
   const rollout = parsed.data;
   const old = RolloutMetadataSchema.safeParse(request.oldObject);
   const live = request.operation === "UPDATE" && old.success ? old.data : undefined;

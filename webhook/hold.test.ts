@@ -192,30 +192,26 @@ describe("re-holding a release in progress", () => {
     [ANNOTATION_ORIGINAL]: JSON.stringify({ kind: "Deployment", paused: false }),
   };
 
-  it("re-pauses a Deployment a user unpauses, instead of rejecting the update", () => {
+  const unpauseHeld = (live: ReturnType<typeof rollout>) => {
     const old = deployment("web:2", { paused: true, annotations: releaseAnnotations });
     const next = edited(old, (o) => ((o["spec"] as Obj)["paused"] = false));
-    const decision = decideWorkloadUpdate({
+    return decideWorkloadUpdate({
       adapter: deploymentAdapter,
       oldObject: old,
       object: next,
-      rollout: rollout({ phase: "Paused", step: 1 }),
+      rollout: live,
       now,
     });
+  };
+
+  it("re-pauses a Deployment a user unpauses, instead of rejecting the update", () => {
+    const decision = unpauseHeld(rollout({ phase: "Paused", step: 1 }));
     expect(mutated(decision).spec.paused).toBe(true);
     expect(decision.type === "mutate" && decision.warnings[0]).toContain("spec.paused was set back to true");
   });
 
   it("lets the controller unpause while the Rollout is Finalizing", () => {
-    const old = deployment("web:2", { paused: true, annotations: releaseAnnotations });
-    const next = edited(old, (o) => ((o["spec"] as Obj)["paused"] = false));
-    const decision = decideWorkloadUpdate({
-      adapter: deploymentAdapter,
-      oldObject: old,
-      object: next,
-      rollout: rollout({ phase: "Finalizing" }),
-      now,
-    });
+    const decision = unpauseHeld(rollout({ phase: "Finalizing" }));
     expect(decision.type).toBe("pass");
   });
 

@@ -3,13 +3,19 @@
 
 import { parseReleaseAnnotation, type ReleaseAnnotation } from "../src/api/held-workload.ts";
 import { ANNOTATION_ORIGINAL, ANNOTATION_RELEASE } from "../src/api/names.ts";
-import { templateChanged, templateHash } from "../src/plan/template-diff.ts";
+import { canonicalTemplateJson, hashCanonicalTemplate } from "../src/plan/template-diff.ts";
 import type { Rollout } from "../src/api/rollout.ts";
 import { canaryReplicasFor } from "../src/plan/batch-size.ts";
 import { cloneSetHold } from "./workloads/cloneset.ts";
 import { deploymentHold } from "./workloads/deployment.ts";
 import { statefulSetHold } from "./workloads/statefulset.ts";
-import { replicasOf, WorkloadSchema, type HoldAdapter, type Workload } from "./workloads/workload.ts";
+import {
+  editableCopy,
+  replicasOf,
+  WorkloadSchema,
+  type HoldAdapter,
+  type Workload,
+} from "./workloads/workload.ts";
 
 export const HOLD_ADAPTERS: readonly HoldAdapter[] = [deploymentHold, statefulSetHold, cloneSetHold];
 
@@ -48,14 +54,15 @@ export function decideWorkloadUpdate(update: WorkloadUpdate): HoldDecision {
   }
   const before = oldParsed.data;
   const requested = newParsed.data;
-  const after = structuredClone(requested);
+  const after = editableCopy(requested);
   const ignored = rollout.spec.ignoreTemplateKeys ?? [];
   const releaseBefore = before.metadata.annotations?.[ANNOTATION_RELEASE];
   const inProgress = releaseBefore !== undefined;
   // The controller lifts the hold only while finishing; every other change to a held workload is re-held.
   const finishing = rollout.status?.phase === "Finalizing";
 
-  if (templateChanged(before.spec.template, requested.spec.template, ignored)) {
+  const canary = canonicalTemplateJson(requested.spec.template, ignored);
+  if (canonicalTemplateJson(before.spec.template, ignored) !== canary) {
     if (replicasOf(requested) === 0) {
       return pass("a release of a workload with spec.replicas 0 moves no pod: nothing to hold");
     }
@@ -66,7 +73,7 @@ export function decideWorkloadUpdate(update: WorkloadUpdate): HoldDecision {
     const release: ReleaseAnnotation = {
       rollout: rollout.metadata.name,
       stableRevision: stableRevisionFor(before, adapter, rollout, inProgress && !finishing, releaseBefore),
-      canaryTemplateHash: templateHash(requested.spec.template, ignored),
+      canaryTemplateHash: hashCanonicalTemplate(canary),
       startedAt: update.now.toISOString(),
     };
     setAnnotations(after, {

@@ -13,6 +13,7 @@ export type PatchOperation =
 
 /** RFC 6901: `~` becomes `~0` first, then `/` becomes `~1` (the order matters for keys holding both). */
 export function escapePointerSegment(segment: string): string {
+  if (!segment.includes("~") && !segment.includes("/")) return segment;
   return segment.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
@@ -31,7 +32,10 @@ export function isJsonObject(value: unknown): value is JsonObject {
  * Keys whose value is `undefined` count as absent, as they do in JSON.
  */
 export function diffJson(before: unknown, after: unknown, path = ""): PatchOperation[] {
-  if (deepEqualJson(before, after)) return [];
+  return deepEqualJson(before, after) ? [] : diffUnequal(before, after, path);
+}
+
+function diffUnequal(before: unknown, after: unknown, path: string): PatchOperation[] {
   if (isJsonObject(before) && isJsonObject(after)) return diffObjects(before, after, path);
   return [{ op: "replace", path, value: toJson(after) }];
 }
@@ -44,11 +48,13 @@ function diffObjects(before: JsonObject, after: JsonObject, path: string): Patch
   }
   for (const key of Object.keys(after)) {
     const next = after[key];
-    if (next === undefined) continue;
-    const child = `${path}/${escapePointerSegment(key)}`;
     const previous = before[key];
-    if (previous === undefined) ops.push({ op: "add", path: child, value: toJson(next) });
-    else ops.push(...diffJson(previous, next, child));
+    // Mutated copies share untouched subtrees with the original: same reference, nothing to compare.
+    if (next === undefined || next === previous) continue;
+    if (previous === undefined)
+      ops.push({ op: "add", path: `${path}/${escapePointerSegment(key)}`, value: toJson(next) });
+    else if (!deepEqualJson(previous, next))
+      ops.push(...diffUnequal(previous, next, `${path}/${escapePointerSegment(key)}`));
   }
   return ops;
 }

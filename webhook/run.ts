@@ -13,6 +13,7 @@ import type { WebhookEndpoint } from "./configurations.ts";
 import { KubeCertStore } from "./kube/cert-store.ts";
 import { startRolloutInformer } from "./kube/rollout-informer.ts";
 import { apiWorkloadReader } from "./kube/workload-reader.ts";
+import type { RolloutCache } from "./rollout-cache.ts";
 import { createWebhookServer, type WebhookServer } from "./server.ts";
 
 export interface RunWebhookOptions {
@@ -44,6 +45,8 @@ export interface RunningWebhook {
   /** The base URL the API server uses (local mode) or the listening address (in-cluster). */
   readonly url: string;
   readonly certificates: CertManager | undefined;
+  /** The in-memory Rollouts admission decides from. */
+  readonly rollouts: RolloutCache;
   /** Drain and release everything; resolves when in-flight requests have finished. */
   stop(): Promise<void>;
 }
@@ -59,7 +62,11 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
   );
   const informer = startRolloutInformer(client, log);
   const deps = { rollouts: informer.cache, workloads: apiWorkloadReader(client), now: () => new Date() };
-  let server: WebhookServer | undefined;
+  let initial: KeyPairPem | undefined;
+  // Until the server exists, a renewed certificate only becomes the one it will start with.
+  let swapCertificate = (pair: KeyPairPem): void => {
+    initial = pair;
+  };
   let endpoint: WebhookEndpoint = { type: "url", baseUrl: "https://127.0.0.1:0" };
   const store = new KubeCertStore({
     transport: client,
@@ -72,7 +79,6 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
     },
   });
 
-  let initial: KeyPairPem;
   let certificates: CertManager | undefined;
   let caFromDir: string | undefined;
   if (options.certDir !== undefined) {
@@ -87,22 +93,22 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
         ...options.certificateTimes,
         hosts: servingHosts(options.service, options.namespace, options.local),
       },
-      onServingCertificate: (pair) => {
-        initial = pair;
-        server?.setCertificate(pair);
-      },
+      onServingCertificate: (pair) => swapCertificate(pair),
       logger: log,
       publishImmediately: false,
     });
     initial = (await certificates.reconcile()).serving;
   }
 
-  server = createWebhookServer({
+  const server = createWebhookServer({
     deps,
     tls: initial,
     logger: log,
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
+  swapCertificate = (pair) => {
+    server.setCertificate(pair);
+  };
   await server.app.listen({ host: options.local ? "127.0.0.1" : "0.0.0.0", port: options.port });
   const port = (server.app.server.address() as AddressInfo).port;
   endpoint = options.local
@@ -123,7 +129,7 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
 
   let dirWatch: { stop(): void } | undefined;
   if (certificates !== undefined) {
-    certificates.start();
+    await certificates.start();
   } else if (options.certDir !== undefined) {
     if (caFromDir !== undefined) await store.publishCaBundle(caFromDir);
     const running = server;
@@ -147,6 +153,7 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
     server: running,
     url,
     certificates,
+    rollouts: informer.cache,
     async stop() {
       certificates?.stop();
       dirWatch?.stop();

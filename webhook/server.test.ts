@@ -155,6 +155,17 @@ describe("/mutate-rollout and /validate-rollout", () => {
     expect(kept.metadata.annotations[ANNOTATION_APPROVED_BY]).toBe("bob");
   });
 
+  it("stamps an approval on a Rollout created with generateName (no name yet when mutating)", async () => {
+    const metadata = { namespace: "shop", generateName: "web-", annotations: { [ANNOTATION_APPROVE]: "1" } };
+    const unnamed = { ...rollout(), metadata };
+    const { review } = await post(
+      "/mutate-rollout",
+      admissionReview("Rollout", undefined, unnamed, { operation: "CREATE", username: "carol" }),
+    );
+    const stamped = applyBase64Patch(unnamed, review.response.patch) as { metadata: { annotations: Obj } };
+    expect(stamped.metadata.annotations[ANNOTATION_APPROVED_BY]).toBe("carol");
+  });
+
   it("refuses a stale approval and a retry of a healthy rollout in SPEC wording", async () => {
     cache.upsert(atStep(1));
     const stale = await post(
@@ -236,6 +247,27 @@ describe("AnalysisTemplate admission through /validate-rollout", () => {
     expect(review.response.status?.message).toMatch(
       /^AnalysisTemplate: spec\.metrics\[0\]\.successCondition: does not compile/,
     );
+  });
+});
+
+describe("deadlines", () => {
+  it("answers with a refusal naming the timeout when a handler does not finish in time", async () => {
+    await server.app.close();
+    const hanging: WorkloadReader = { read: () => new Promise(() => undefined) };
+    server = createWebhookServer({ deps: { ...deps(), workloads: hanging }, handlerTimeoutMs: 200 });
+    const started = Date.now();
+    const { status, review } = await post(
+      "/validate-rollout",
+      admissionReview("Rollout", undefined, rollout({ name: "new", workload: "new" }), {
+        operation: "CREATE",
+      }),
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(status).toBe(200);
+    expect(review.response).toMatchObject({
+      allowed: false,
+      status: { code: 504, message: "the Slipway webhook timed out on /validate-rollout; retry" },
+    });
   });
 });
 

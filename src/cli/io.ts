@@ -6,9 +6,50 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => Promise<string>;
   readonly readStdin: () => Promise<string>;
+  /** How stdout looks; absent means a plain 80-column pipe (what tests and CI logs get). */
+  readonly terminal?: Terminal;
+  /** Ends long-running commands (`get --watch`, `status --wait`); SIGINT does it for a real process. */
+  readonly signal?: AbortSignal;
+  /** The clock for ages and elapsed times; injected so renderings are reproducible. */
+  readonly now?: () => number;
+}
+
+export interface Terminal {
+  /** A TTY: `--watch` redraws in place instead of appending renderings. */
+  readonly interactive: boolean;
+  readonly columns: number;
+  /** ANSI colours: only on a TTY and when NO_COLOR is unset (https://no-color.org). */
+  readonly color: boolean;
+}
+
+export const PIPE_TERMINAL: Terminal = { interactive: false, columns: 80, color: false };
+
+export function terminalOf(io: CliIo): Terminal {
+  return io.terminal ?? PIPE_TERMINAL;
+}
+
+function processTerminal(): Terminal {
+  const tty = process.stdout.isTTY === true;
+  const noColor = process.env["NO_COLOR"] !== undefined && process.env["NO_COLOR"] !== "";
+  return {
+    interactive: tty,
+    columns: tty ? Math.max(60, process.stdout.columns) : 80,
+    color: tty && !noColor,
+  };
+}
+
+/** Aborts on the first SIGINT/SIGTERM so watches stop cleanly (a second signal kills as usual). */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  return controller.signal;
 }
 
 export function processIo(): CliIo {
+  // Created on first use: lint and plan must keep Node's default Ctrl-C behaviour.
+  let signal: AbortSignal | undefined;
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -18,6 +59,11 @@ export function processIo(): CliIo {
       for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
       return Buffer.concat(chunks).toString("utf8");
     },
+    terminal: processTerminal(),
+    get signal() {
+      return (signal ??= interruptSignal());
+    },
+    now: Date.now,
   };
 }
 

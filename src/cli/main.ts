@@ -1,10 +1,19 @@
 // The slipway / kubectl-slipway command line: wiring only; each command lives in its own file.
 import { Command, CommanderError } from "commander";
 import { processIo, type CliIo } from "./io.ts";
+import { abortCommand } from "./abort.ts";
+import { approveCommand } from "./approve.ts";
+import { getCommand } from "./get.ts";
 import { lintCommand } from "./lint.ts";
+import { pauseCommand } from "./pause.ts";
 import { planCommand } from "./plan.ts";
 import { webhookCommand } from "./webhook.ts";
 import { controllerCommand } from "./controller.ts";
+import { promoteCommand } from "./promote.ts";
+import { resumeCommand } from "./resume.ts";
+import { retryCommand } from "./retry.ts";
+import { statusCommand } from "./status.ts";
+import { undoCommand } from "./undo.ts";
 
 export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command("slipway")
@@ -17,6 +26,15 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     planCommand(io, exit),
     webhookCommand(io, exit),
     controllerCommand(io, exit),
+    getCommand(io, exit),
+    approveCommand(io, exit),
+    abortCommand(io, exit),
+    retryCommand(io, exit),
+    promoteCommand(io, exit),
+    pauseCommand(io, exit),
+    resumeCommand(io, exit),
+    undoCommand(io, exit),
+    statusCommand(io, exit),
   ]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }

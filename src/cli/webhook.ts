@@ -56,6 +56,11 @@ export async function runWebhookCommand(opts: WebhookOptions, io: CliIo): Promis
   }
   const { drainDelayMs, ...certificateTimes } = times;
   const logger = pino({ level: opts.logLevel, base: { component: "webhook" } });
+  // Listen before starting: a signal during startup still gets a clean stop once startup is done.
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
   let running;
   try {
     // Loaded on demand: lint and plan should not pay for fastify and the Kubernetes client.
@@ -78,11 +83,7 @@ export async function runWebhookCommand(opts: WebhookOptions, io: CliIo): Promis
     io.stderr(`slipway webhook: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
-  logger.info({ signal }, "draining the webhook");
+  logger.info({ signal: await signal }, "draining the webhook");
   await running.stop();
   logger.info({}, "webhook stopped");
   return 0;

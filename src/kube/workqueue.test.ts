@@ -84,6 +84,17 @@ describe("delayed adds", () => {
     expect(q.delayed).toBe(0);
   });
 
+  it("holds a delay beyond Node's 24.8-day timer limit without firing early", async () => {
+    const q = queue();
+    const sixHundredHours = 600 * 3600 * 1000;
+    q.addAfter("a", sixHundredHours);
+    await vi.advanceTimersByTimeAsync(2_147_483_647);
+    expect(q.length).toBe(0);
+    expect(q.delayed).toBe(1);
+    await vi.advanceTimersByTimeAsync(sixHundredHours - 2_147_483_647);
+    expect(q.length).toBe(1);
+  });
+
   it("keeps the earliest deadline when one key is delayed twice", async () => {
     const q = queue();
     q.addAfter("a", 1000);

@@ -8,6 +8,8 @@ import type { WorkQueueMetrics } from "./metrics.ts";
 import { defaultControllerRateLimiter } from "./rate-limiter.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 
+const MAX_TIMER_MS = 2_147_483_647;
+
 export interface WorkQueueOptions<K> {
   readonly rateLimiter?: RateLimiter<K>;
   readonly metrics?: WorkQueueMetrics;
@@ -165,7 +167,8 @@ export class WorkQueue<K = string> {
   #arm(due: number): void {
     this.#disarm();
     this.#timerDue = due;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, due - this.#now()));
+    // Node's timers hold at most 2^31-1 ms (~24.8 days); a later deadline re-arms when this one fires.
+    this.#timer = setTimeout(() => this.#fire(), Math.min(MAX_TIMER_MS, Math.max(0, due - this.#now())));
     this.#timer.unref(); // a pending re-queue must not keep the process alive on its own
   }
 

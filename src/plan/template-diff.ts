@@ -21,14 +21,18 @@ export function canonicalTemplate(template: unknown, ignoreTemplateKeys: readonl
   return canonical === undefined ? null : stripMetadataKeys(canonical, ignored);
 }
 
+/** The canonical form as JSON text: equal texts mean the same template for release purposes. */
+export function canonicalTemplateJson(template: unknown, ignoreTemplateKeys: readonly string[] = []): string {
+  return JSON.stringify(canonicalTemplate(template, ignoreTemplateKeys));
+}
+
 export function templateChanged(
   before: unknown,
   after: unknown,
   ignoreTemplateKeys: readonly string[] = [],
 ): boolean {
   return (
-    JSON.stringify(canonicalTemplate(before, ignoreTemplateKeys)) !==
-    JSON.stringify(canonicalTemplate(after, ignoreTemplateKeys))
+    canonicalTemplateJson(before, ignoreTemplateKeys) !== canonicalTemplateJson(after, ignoreTemplateKeys)
   );
 }
 
@@ -38,8 +42,12 @@ export function templateChanged(
  * names a canary template in `rollouts.slipway.dev/release` so that supersede and rollback are seen.
  */
 export function templateHash(template: unknown, ignoreTemplateKeys: readonly string[] = []): string {
-  const canonical = JSON.stringify(canonicalTemplate(template, ignoreTemplateKeys));
-  return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+  return hashCanonicalTemplate(canonicalTemplateJson(template, ignoreTemplateKeys));
+}
+
+/** `templateHash` from an already computed `canonicalTemplateJson` (saves canonicalising twice). */
+export function hashCanonicalTemplate(canonicalJson: string): string {
+  return createHash("sha256").update(canonicalJson).digest("hex").slice(0, 16);
 }
 
 function canonicalize(value: unknown): Json | undefined {

@@ -5,6 +5,8 @@
 // The definition depends on the spec only (never on the replica count, which is read at each reconcile), so
 // it stays pinned for the whole release; editing the steps mid-release changes it (see reconcile.ts).
 import type { EffectiveRolloutSpec, EffectiveStep } from "../api/defaults.ts";
+import { movesEveryPod, trafficByStep } from "../plan/traffic.ts";
+import type { RestoreMode } from "../traffic/step.ts";
 import type { JsonObject, StepDefinition, WorkflowDefinition } from "../workflow/index.ts";
 
 /** Step types the controller registers (steps/*.ts); traffic and analysis come from their own rooms. */
@@ -32,7 +34,30 @@ export const FINALLY_NAMES = {
   abort: "abort",
   rollbackTraffic: "rollback.traffic",
   rollbackRelease: "rollback.release",
+  rollbackTrafficCleanup: "rollback.traffic-cleanup",
 } as const;
+
+/**
+ * Traffic (src/traffic, docs/traffic.md). Step 1 starts by pinning the stable side (`step-1.traffic.pin`, weight
+ * 0) so no canary pod is reachable by accident; abort and rollback route to stable before anything else (mode
+ * `stable`), and finish removes the routing before the workload is released (mode `remove`).
+ */
+export const TRAFFIC_PIN_NAME = "step-1.traffic.pin";
+const trafficUnpinName = (index: number): string => `${stepPhaseName(index, "traffic")}.unpin`;
+/** The traffic sub-steps that run before a step's upgrade (pin or unpin), shown as the step's traffic phase. */
+export const trafficPrepNames = (index: number): readonly string[] =>
+  index === 1 ? [TRAFFIC_PIN_NAME, trafficUnpinName(index)] : [trafficUnpinName(index)];
+const trafficRestore = (
+  name: string,
+  mode: RestoreMode,
+  extra: Partial<StepDefinition> = {},
+): StepDefinition => ({
+  name,
+  type: STEP_TYPES.trafficRestore,
+  properties: { mode },
+  retry: PERSISTENT_RETRY,
+  ...extra,
+});
 
 /** A step name read back: which step of the release and which phase (undefined for finally steps). */
 export function parseStepName(name: string): { index: number; phase: StepPhaseName | "group" } | undefined {
@@ -56,21 +81,14 @@ const POLL_INTERVAL = "30s";
 
 export function compileRelease(spec: EffectiveRolloutSpec): WorkflowDefinition {
   const routed = spec.trafficRouting !== null;
-  let weight = 0;
-  const steps = spec.steps.map((step, i) => {
-    if (step.traffic !== null) weight = step.traffic;
-    return compileStep(step, i + 1, routed ? weight : null);
-  });
+  const weights = trafficByStep(spec.steps);
+  const steps = spec.steps.map((step, i) => compileStep(step, i + 1, routed ? (weights[i] ?? 0) : null));
   const finish: StepDefinition[] = [
-    ...(routed
-      ? [{ name: FINALLY_NAMES.finishTraffic, type: STEP_TYPES.trafficRestore, if: SUCCEEDED }]
-      : []),
+    ...(routed ? [trafficRestore(FINALLY_NAMES.finishTraffic, "remove", { if: SUCCEEDED })] : []),
     { name: FINALLY_NAMES.finish, type: STEP_TYPES.finish, if: SUCCEEDED, retry: PERSISTENT_RETRY },
   ];
   const abort: StepDefinition[] = [
-    ...(routed
-      ? [{ name: FINALLY_NAMES.abortTraffic, type: STEP_TYPES.trafficRestore, if: NOT_SUCCEEDED }]
-      : []),
+    ...(routed ? [trafficRestore(FINALLY_NAMES.abortTraffic, "stable", { if: NOT_SUCCEEDED })] : []),
     { name: FINALLY_NAMES.abort, type: STEP_TYPES.abort, if: NOT_SUCCEEDED, retry: PERSISTENT_RETRY },
   ];
   return {
@@ -84,7 +102,25 @@ export function compileRelease(spec: EffectiveRolloutSpec): WorkflowDefinition {
 }
 
 function compileStep(step: EffectiveStep, index: number, weight: number | null): StepDefinition {
+  // A step that moves every pod releases the pin first: the pinned stable Service would otherwise lose all its
+  // endpoints while it still carries traffic (docs/traffic.md). Every other routed release pins before step 1.
+  const everyPod = movesEveryPod(step);
+  const pin: StepDefinition[] =
+    weight === null
+      ? []
+      : everyPod
+        ? [trafficRestore(trafficUnpinName(index), "unpin")]
+        : index === 1
+          ? [
+              {
+                name: TRAFFIC_PIN_NAME,
+                type: STEP_TYPES.traffic,
+                properties: { step: 1, weight: 0, matches: [] },
+              },
+            ]
+          : [];
   const sub: StepDefinition[] = [
+    ...pin,
     {
       name: stepPhaseName(index, "upgrade"),
       type: STEP_TYPES.batch,
@@ -96,7 +132,7 @@ function compileStep(step: EffectiveStep, index: number, weight: number | null):
     sub.push({
       name: stepPhaseName(index, "traffic"),
       type: STEP_TYPES.traffic,
-      properties: { step: index, weight, matches },
+      properties: { step: index, weight, matches, ...(everyPod ? { pin: false } : {}) },
     });
   }
   if (step.analysis !== null) {
@@ -130,10 +166,11 @@ export function compileRollback(spec: EffectiveRolloutSpec): WorkflowDefinition 
   return {
     mode: "steps",
     steps: [
-      ...(routed
-        ? [{ name: FINALLY_NAMES.rollbackTraffic, type: STEP_TYPES.trafficRestore, retry: PERSISTENT_RETRY }]
-        : []),
+      // Traffic to stable first (the pin still selects the stable revision), the workload back to its native
+      // controller, then the routing removed.
+      ...(routed ? [trafficRestore(FINALLY_NAMES.rollbackTraffic, "stable")] : []),
       { name: FINALLY_NAMES.rollbackRelease, type: STEP_TYPES.finish, retry: PERSISTENT_RETRY },
+      ...(routed ? [trafficRestore(FINALLY_NAMES.rollbackTrafficCleanup, "remove")] : []),
     ],
     pollInterval: POLL_INTERVAL,
   };

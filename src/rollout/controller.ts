@@ -24,11 +24,12 @@ import {
 import { patchStatus } from "../kube/patch.ts";
 import { runWorkers } from "../kube/worker.ts";
 import { WorkQueue } from "../kube/workqueue.ts";
-import type { RolloutObject } from "./io.ts";
+import type { Rollout } from "../api/rollout.ts";
+import type { ReconcileIO, RolloutObject } from "./io.ts";
 import { kubeReconcileIO } from "./kube/reconcile-io.ts";
 import { CachedWorkloadIO, kindKey, type WriteCounter } from "./kube/workload-io.ts";
 import { ControllerMetrics } from "./metrics.ts";
-import { createReconciler } from "./reconcile.ts";
+import { createReconciler, type ReconcileResult } from "./reconcile.ts";
 
 export interface ControllerOptions {
   readonly client: KubeClient;
@@ -214,9 +215,18 @@ export class RolloutController {
   async #reconcile(key: string): Promise<{ requeueAfterMs?: number; requeue?: boolean } | undefined> {
     const raw = this.#current(key);
     if (raw === undefined) return undefined;
-    const { namespace, name } = splitKey(key);
+    const { namespace = "", name } = splitKey(key);
     const started = performance.now();
-    const log = this.#log.child({ component: "controller", rollout: name, namespace });
+    const base = { component: "controller", rollout: name, namespace };
+    const status = (
+      raw as { status?: { canaryRevision?: string; stableRevision?: string; currentStepIndex?: number } }
+    ).status;
+    // Lines written during the reconcile carry the revision and step it started from.
+    const log = this.#log.child({
+      ...base,
+      revision: status?.canaryRevision ?? status?.stableRevision,
+      step: status?.currentStepIndex ?? 0,
+    });
     const parsed = parseRollout(raw);
     if (!parsed.ok) {
       const problems = parsed.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
@@ -225,50 +235,54 @@ export class RolloutController {
       this.#metrics.reconciled("error", started);
       return undefined;
     }
-    const io = kubeReconcileIO({
-      client: this.#o.client,
-      workloads: new CachedWorkloadIO(this.#o.client, this.#caches, this.#o.writeCounter),
-      recorder: this.#o.recorder,
-      remember: (obj, from) => this.#written.set(key, { obj, from }),
-      now: () => new Date(),
-    });
-    const metadata = raw.metadata ?? {};
-    const obj: RolloutObject = {
-      rollout: parsed.value,
-      resourceVersion: metadata.resourceVersion ?? "",
-      uid: metadata.uid ?? "",
-      generation: metadata.generation,
-      deletionTimestamp: metadata.deletionTimestamp,
-      finalizers: (metadata["finalizers"] as string[] | undefined) ?? [],
-      annotations: metadata.annotations ?? {},
-      rawWorkflow: (raw as { status?: { workflow?: unknown } }).status?.workflow,
-      raw: raw as unknown as Record<string, unknown>,
-    };
-    let result;
+    let result: ReconcileResult;
     try {
-      result = await createReconciler(io).reconcile(obj, Date.now());
+      result = await createReconciler(this.#io(key, log)).reconcile(
+        rolloutObject(raw, parsed.value),
+        Date.now(),
+      );
     } catch (err) {
       this.#metrics.reconciled("error", started);
       throw err;
     }
-    const fields = { revision: result.revision, step: result.step, phase: result.phase };
     this.#metrics.reconciled(result.conflict === true ? "requeue" : "success", started);
-    if (result.phase !== undefined)
-      this.#metrics.rollout(namespace ?? "", name, result.phase, result.step ?? 0);
+    if (result.phase !== undefined) this.#metrics.rollout(namespace, name, result.phase, result.step ?? 0);
     for (const ended of result.ended ?? []) this.#metrics.released(ended.outcome, ended.seconds);
+    // Lines about the outcome carry the revision and step it ended at.
+    const after = this.#log.child({
+      ...base,
+      revision: result.revision,
+      step: result.step ?? 0,
+      phase: result.phase,
+    });
     for (const event of result.events ?? []) {
-      const line = { ...fields, reason: event.reason, type: event.type };
-      if (event.type === "Warning") log.warn(line, event.message);
-      else log.info(line, event.message);
+      const line = { reason: event.reason, type: event.type };
+      if (event.type === "Warning") after.warn(line, event.message);
+      else after.info(line, event.message);
     }
     if (result.conflict === true) {
-      log.debug(fields, "write conflict: re-reading and recomputing");
+      after.debug({}, "write conflict: re-reading and recomputing");
       return { requeue: true };
     }
-    log.debug({ ...fields, requeueAfterMs: result.requeueAfterMs }, "reconciled");
+    after.debug({ requeueAfterMs: result.requeueAfterMs }, "reconciled");
     return result.requeueAfterMs === undefined
       ? undefined
       : { requeueAfterMs: Math.max(1, result.requeueAfterMs) };
+  }
+
+  #io(key: string, log: Logger): ReconcileIO {
+    return kubeReconcileIO({
+      client: this.#o.client,
+      workloads: new CachedWorkloadIO(this.#o.client, this.#caches, {
+        write: (verb, kind, target) => {
+          this.#o.writeCounter?.write(verb, kind, target);
+          log.debug({ verb, kind, target }, "workload write");
+        },
+      }),
+      recorder: this.#o.recorder,
+      remember: (obj, from) => this.#written.set(key, { obj, from }),
+      now: () => new Date(),
+    });
   }
 }
 
@@ -277,6 +291,21 @@ function invalidStatus(problems: string): Record<string, unknown> {
   return {
     phase: "Initializing",
     message: `the Rollout is invalid and is not acted on: ${problems}`.slice(0, 1024),
+  };
+}
+
+function rolloutObject(raw: KubeObject, rollout: Rollout): RolloutObject {
+  const metadata = raw.metadata ?? {};
+  return {
+    rollout,
+    resourceVersion: metadata.resourceVersion ?? "",
+    uid: metadata.uid ?? "",
+    generation: metadata.generation,
+    deletionTimestamp: metadata.deletionTimestamp,
+    finalizers: (metadata["finalizers"] as string[] | undefined) ?? [],
+    annotations: metadata.annotations ?? {},
+    rawWorkflow: (raw as { status?: { workflow?: unknown } }).status?.workflow,
+    raw: raw as unknown as Record<string, unknown>,
   };
 }
 

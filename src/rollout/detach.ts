@@ -5,7 +5,9 @@ import type { EffectiveRolloutSpec } from "../api/defaults.ts";
 import type { HistoryEntry } from "../api/rollout-status.ts";
 import type { RolloutEvent } from "./events.ts";
 import type { ReconcileIO, RolloutObject } from "./io.ts";
+import { trafficSession } from "../traffic/session.ts";
 import { isRunActive, type ReleaseRecord } from "./record.ts";
+import { trafficTargetOf } from "./traffic-env.ts";
 import type { WorkloadSnapshot } from "./workload-port.ts";
 
 export interface DetachOutcome {
@@ -26,6 +28,9 @@ export async function detach(
 ): Promise<DetachOutcome> {
   const why =
     obj.deletionTimestamp !== undefined ? "the Rollout is being deleted" : "the Rollout is disabled";
+  const traffic = await removeTraffic(io, obj, spec);
+  if (traffic !== undefined && !traffic.done)
+    return { done: false, message: `${why}: ${traffic.message}`, events: [] };
   const workload = await io.loadWorkload(obj);
   if (workload === undefined || "problem" in workload) return { done: true, message: why, events: [] };
   const plan = workload.planRestore({ detach: true });
@@ -54,6 +59,8 @@ export async function detach(
       message: `${why}: ${spec.workloadRef.kind} ${spec.workloadRef.name} is released natively`,
     },
   ];
+  if (traffic?.warning !== undefined)
+    events.push({ type: "Warning", reason: "TrafficNotRestored", message: traffic.warning });
   if (record === undefined || !isRunActive(record) || record.kind !== "release") {
     return { done: true, message: why, events, snapshot };
   }
@@ -65,4 +72,38 @@ export async function detach(
     reason: `${why} mid-release; the workload's own rollout takes it from here`,
   };
   return { done: true, message: why, events, historyEntry: entry, snapshot };
+}
+
+/**
+ * Traffic first (SPEC §5.5 order: un-pin, remove canary routes, delete the canary Service), one stage per pass.
+ * A problem (a corrupt saved original) is reported in an Event but does not hold the detach hostage.
+ */
+async function removeTraffic(
+  io: ReconcileIO,
+  obj: RolloutObject,
+  spec: EffectiveRolloutSpec,
+): Promise<{ readonly done: boolean; readonly message: string; readonly warning?: string } | undefined> {
+  if (io.traffic === undefined) return undefined;
+  const target = trafficTargetOf(obj, spec, { stableRevision: "", canaryRevision: "" });
+  if ("problem" in target) return undefined;
+  const progress = await trafficSession(io.traffic, target).removeRouting();
+  switch (progress.kind) {
+    case "done":
+      return { done: true, message: "traffic routing removed" };
+    case "blocked":
+      return {
+        done: true,
+        message: progress.problem,
+        warning: `traffic routing left in place: ${progress.problem}`,
+      };
+    case "changed":
+    case "pending":
+      return { done: false, message: `removing traffic routing: ${progress.changes.join("; ")}` };
+    case "stale":
+      return { done: false, message: "removing traffic routing: re-reading after a concurrent change" };
+    default: {
+      const unknown: never = progress;
+      throw new Error(`unknown traffic progress ${JSON.stringify(unknown)}`);
+    }
+  }
 }

@@ -3,6 +3,7 @@
 import type { Rollout } from "../api/rollout.ts";
 import type { RolloutStatus } from "../api/rollout-status.ts";
 import type { RolloutEvent } from "./events.ts";
+import type { TrafficIO } from "../traffic/io.ts";
 import type { ApplyWrites, ObservedTarget } from "./workload-port.ts";
 
 export type WriteOutcome = "ok" | "conflict" | "gone";
@@ -39,4 +40,6 @@ export interface ReconcileIO {
   /** Merge-patches metadata (finalizers, annotations), preconditioned on the resourceVersion. */
   patchMetadata(rollout: RolloutObject, metadata: Readonly<Record<string, unknown>>): Promise<RolloutWrite>;
   event(rollout: RolloutObject, event: RolloutEvent): void;
+  /** Reads and writes of traffic objects (Services, Ingresses, VirtualServices); absent: no traffic routing. */
+  readonly traffic?: TrafficIO;
 }

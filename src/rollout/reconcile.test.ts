@@ -247,3 +247,22 @@ describe("spec.paused, promote, detach", () => {
     expect(d.world.status?.history?.at(-1)?.outcome).toBe("Aborted");
   });
 });
+
+describe("status size", () => {
+  it("stays well under 100 KiB through a 50-step release with pauses", async () => {
+    const steps = Array.from({ length: 50 }, (_, i) => ({
+      replicas: `${2 * (i + 1)}%`,
+      pause: { duration: "1s" },
+    }));
+    const d = await attached(rollout({ steps }), 100);
+    d.world.setTemplate("v2");
+    let largest = 0;
+    await d.until(() => {
+      largest = Math.max(largest, JSON.stringify(d.world.status).length);
+      return phase(d) === "Healthy" && (d.world.status?.history?.length ?? 0) === 1;
+    }, 2_000);
+    expect(d.world.podsOf("v2")).toBe(100);
+    expect(largest).toBeGreaterThan(10_000);
+    expect(largest).toBeLessThan(60 * 1024);
+  }, 60_000);
+});

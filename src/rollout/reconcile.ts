@@ -11,17 +11,19 @@ import type { HistoryEntry, RolloutStatus } from "../api/rollout-status.ts";
 import { tick, validateDefinition } from "../workflow/index.ts";
 import { applyActions, hasActions } from "./actions.ts";
 import { appendHistory } from "./conditions.ts";
+import { historyFor } from "./history.ts";
 import { checkProgressDeadline, trackPause } from "./deadline.ts";
 import { detach } from "./detach.ts";
 import { eventsFromRun, type RolloutEvent } from "./events.ts";
 import type { ReconcileIO, RolloutObject } from "./io.ts";
-import { activeRecord, isRunActive, outcomeOf, parseRecord, type ReleaseRecord } from "./record.ts";
+import { activeRecord, isRunActive, parseRecord, type ReleaseRecord } from "./record.ts";
 import { definitionFor, endRun, newRecord, repin } from "./run-control.ts";
 import { isInMainByState, stepCount } from "./run-view.ts";
 import { decideSituation, holdsRelease, withKnownRevision, type Situation } from "./situation.ts";
 import { computeStatus, type Standing } from "./status.ts";
 import { registryFor, registryForValidation } from "./steps/registry.ts";
 import { statusChanged } from "./status-diff.ts";
+import { trafficStepEnv } from "./traffic-env.ts";
 import type { ObservedTarget } from "./workload-port.ts";
 
 export interface ReconcileResult {
@@ -187,7 +189,17 @@ async function persist(
   consumed: readonly string[] = [],
 ): Promise<ReconcileResult> {
   const { spec, now } = pass;
+  const wasPaused = pass.record?.pausedAt !== undefined;
   pass.record = trackPause(pass.record, spec.paused, now);
+  if (pass.record?.pausedAt !== undefined && !wasPaused) {
+    pass.events.push({ type: "Normal", reason: "Paused", message: "spec.paused: the release is frozen" });
+  } else if (wasPaused && pass.record?.pausedAt === undefined) {
+    pass.events.push({
+      type: "Normal",
+      reason: "Resumed",
+      message: "spec.paused is false: the release continues",
+    });
+  }
   let wakeAt: number | undefined;
   if (workload !== undefined && standing.kind !== "waiting") {
     wakeAt = await tickActive(pass, workload);
@@ -223,6 +235,14 @@ async function persist(
     history: pass.history,
     now,
   });
+  if (attachedNow(pass.obj.rollout.status, status)) {
+    const ref = spec.workloadRef;
+    pass.events.push({
+      type: "Normal",
+      reason: "Attached",
+      message: `${ref.kind} ${ref.name} is attached: its releases go out in steps`,
+    });
+  }
   const result = await writeAndAnnounce(pass, status, consumed);
   if (result !== undefined) return result;
   const recheck = workload?.snapshot.recheckAt?.getTime();
@@ -252,48 +272,31 @@ async function tickActive(pass: Pass, workload: ObservedTarget): Promise<number 
     pass.events.push({ type: "Warning", reason: "UnsupportedSteps", message: problems.join("; ") });
     return undefined;
   }
+  const traffic = trafficStepEnv(io.traffic, pass.obj, spec, record);
   const result = await tick(
     definition,
     record.run,
     now,
-    registryFor({ spec, workload, apply: io.apply, record }),
+    registryFor({ spec, workload, apply: io.apply, record, traffic }),
   );
   pass.record = { ...record, run: result.state };
   pass.events.push(...eventsFromRun(result.events, stepCount(definition)));
   return result.nextWakeAt;
 }
 
+function attachedNow(previous: RolloutStatus | undefined, next: RolloutStatus): boolean {
+  const attached = (s: RolloutStatus | undefined) =>
+    s?.conditions?.some((c) => c.type === "WorkloadAttached" && c.status === "True") === true;
+  return attached(next) && !attached(previous);
+}
+
 function recordHistory(pass: Pass): void {
-  const record = pass.record;
-  if (record === undefined || isRunActive(record) || record.historyRecorded === true) return;
-  const outcome = outcomeOf(record);
-  // A release ended by a rollback is reported once, by the rollback run that follows it.
-  if (outcome === undefined || (record.kind === "release" && outcome === "RolledBack")) {
-    pass.record = { ...record, historyRecorded: true };
-    return;
-  }
-  const entry: HistoryEntry = {
-    revision:
-      record.kind === "rollback"
-        ? (record.rolledBackRevision ?? record.canaryRevision)
-        : record.canaryRevision,
-    outcome,
-    startedAt: new Date(record.run.startedAt).toISOString(),
-    ...(record.run.finishedAt === undefined
-      ? {}
-      : { finishedAt: new Date(record.run.finishedAt).toISOString() }),
-    ...(outcome === "Succeeded"
-      ? {}
-      : { reason: (record.end?.reason ?? record.run.message ?? "").slice(0, 1024) }),
-  };
-  pass.history = appendHistory(pass.history, entry);
-  pass.record = { ...record, historyRecorded: true };
-  pass.ended.push({ outcome, seconds: ((record.run.finishedAt ?? pass.now) - record.run.startedAt) / 1000 });
-  pass.events.push({
-    type: outcome === "Succeeded" || outcome === "RolledBack" ? "Normal" : "Warning",
-    reason: `Release${outcome}`,
-    message: `release of ${entry.revision}: ${outcome}${entry.reason ? ` (${entry.reason})` : ""}`,
-  });
+  const result = historyFor(pass.record, pass.history, pass.now);
+  if (result === undefined) return;
+  pass.record = result.record;
+  pass.history = result.history;
+  if (result.ended !== undefined) pass.ended.push(result.ended);
+  if (result.event !== undefined) pass.events.push(result.event);
 }
 
 /** Status first; Events and annotation removal only once the new state is durable. */

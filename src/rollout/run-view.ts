@@ -1,7 +1,13 @@
 // Reading a release run's persisted state in release terms: which step it is at, in which phase, whether it
 // is still moving through its steps or already finishing/aborting.
 import type { StepState, WorkflowDefinition, WorkflowState } from "../workflow/index.ts";
-import { parseStepName, stepGroupName, stepPhaseName, type StepPhaseName } from "./compile.ts";
+import {
+  parseStepName,
+  stepGroupName,
+  stepPhaseName,
+  trafficPrepNames,
+  type StepPhaseName,
+} from "./compile.ts";
 
 const FINISHED = new Set(["Succeeded", "Failed", "Skipped"]);
 const isFinished = (state: StepState | undefined): boolean =>
@@ -41,8 +47,14 @@ export interface CurrentPhase {
 export function currentPhaseOf(run: WorkflowState, index: number): CurrentPhase | undefined {
   let found: CurrentPhase | undefined;
   for (const phase of ["upgrade", "traffic", "analysis", "pause"] as const) {
-    const state = run.steps[stepPhaseName(index, phase)];
-    if (state !== undefined && !isFinished(state)) found = { phase, state };
+    const names =
+      phase === "traffic"
+        ? [...trafficPrepNames(index), stepPhaseName(index, phase)]
+        : [stepPhaseName(index, phase)];
+    for (const name of names) {
+      const state = run.steps[name];
+      if (state !== undefined && !isFinished(state)) found = { phase, state };
+    }
   }
   return found;
 }

@@ -10,7 +10,16 @@ import {
   LABEL_MANAGED_BY,
   LABEL_TEST_BEHAVIOR,
 } from "../../src/api/names.ts";
-import { BEHAVIOR_NEVER_READY, clients, done, notYet, waitFor, withNamespace } from "./lib/index.ts";
+import {
+  BEHAVIOR_NEVER_READY,
+  applyYaml,
+  clients,
+  done,
+  notYet,
+  waitFor,
+  withNamespace,
+} from "./lib/index.ts";
+import { deployment } from "./lib/manifests.ts";
 import { startController, tail, type SlipwayProcess } from "./rollout/controller-process.ts";
 import {
   annotate,
@@ -20,6 +29,7 @@ import {
   getRollout,
   installCrds,
   patchRollout,
+  rolloutManifest,
   setTemplate,
   waitForRollout,
   type RolloutShape,
@@ -169,6 +179,26 @@ describe("failures and human actions", () => {
       expect(monitor.violations).toEqual([]);
     });
   }, 180_000);
+});
+
+describe("attaching", () => {
+  it("a Rollout naming a Deployment that does not exist yet says so, and attaches once it is created", async () => {
+    await withNamespace(async (ns) => {
+      await applyYaml([rolloutManifest(ns, NAME)]);
+      const waiting = await until(
+        ns,
+        "reports the missing Deployment",
+        (s) =>
+          s.conditions?.some((c) => c.type === "WorkloadAttached" && c.reason === "WorkloadNotFound") ===
+          true,
+      );
+      expect(waiting.status?.phase).toBe("Initializing");
+      expect(waiting.status?.message).toContain("does not exist");
+      await applyYaml([deployment({ name: NAME, namespace: ns, replicas: N, image: "example/web:v1" })]);
+      await until(ns, "attached and Healthy", (s) => at.healthy(s) && at.attached(s));
+      expect((await getDeployment(ns, NAME)).metadata?.labels?.[LABEL_MANAGED_BY]).toBe(NAME);
+    });
+  }, 120_000);
 });
 
 describe("detaching and pausing", () => {

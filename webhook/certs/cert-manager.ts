@@ -112,9 +112,9 @@ export class CertManager {
 
   /**
    * Publish the configurations and keep everything current: reconcile now, then whenever a certificate is
-   * due, or every `recheckMs`, until stopped.
+   * due, or every `recheckMs`, until stopped. Resolves after the first pass (which never throws).
    */
-  start(): void {
+  start(): Promise<void> {
     this.#publishing = true;
     const schedule = (delayMs: number) => {
       if (this.#stopped) return;
@@ -134,7 +134,8 @@ export class CertManager {
         schedule(Math.min(recheck, 5_000));
       }
     };
-    schedule(0);
+    // The first pass runs now, so the caller knows when the configurations point at this server.
+    return tick();
   }
 
   stop(): void {

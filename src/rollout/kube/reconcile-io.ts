@@ -9,6 +9,7 @@ import { isConflict, isNotFound } from "../../kube/errors.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import { mergePatch, replaceStatus } from "../../kube/patch.ts";
 import { ROLLOUTS, type KubeObject } from "../../kube/resources.ts";
+import { KubeTrafficIO } from "../../traffic/kube/io.ts";
 import { applyWrites } from "../../workloads/io.ts";
 import type { ReconcileIO, RolloutObject, RolloutWrite, WriteOutcome } from "../io.ts";
 import { adapterFor } from "./adapters.ts";
@@ -48,6 +49,7 @@ export function kubeReconcileIO(o: KubeReconcileIOOptions): ReconcileIO {
   });
 
   return {
+    traffic: new KubeTrafficIO(o.client),
     async loadWorkload(obj) {
       const adapter = adapterFor(withDefaults(obj.rollout.spec));
       if ("problem" in adapter) return adapter;

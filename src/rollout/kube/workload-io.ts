@@ -45,7 +45,7 @@ export function resourceFor(apiVersion: string, kind: string): ResourceRef {
 
 /** Counts API writes (for the bench and the "writes per step" figure). */
 export interface WriteCounter {
-  write(verb: "patch" | "create" | "delete", kind: string): void;
+  write(verb: "patch" | "create" | "delete", kind: string, name: string): void;
 }
 
 export class CachedWorkloadIO implements WorkloadIO {
@@ -96,7 +96,7 @@ export class CachedWorkloadIO implements WorkloadIO {
     resourceVersion: string,
   ): Promise<WriteResult> {
     const metadata = { ...(patch["metadata"] as Record<string, unknown> | undefined), resourceVersion };
-    this.#counter?.write("patch", ref.kind);
+    this.#counter?.write("patch", ref.kind, ref.name);
     return outcome(() =>
       mergePatch(
         this.#client,
@@ -110,7 +110,7 @@ export class CachedWorkloadIO implements WorkloadIO {
   }
 
   async create(ref: ObjectRef, object: WorkloadObject): Promise<WriteResult> {
-    this.#counter?.write("create", ref.kind);
+    this.#counter?.write("create", ref.kind, ref.name);
     return outcome(() =>
       this.#client.request({
         method: "POST",
@@ -125,7 +125,7 @@ export class CachedWorkloadIO implements WorkloadIO {
     ref: ObjectRef,
     preconditions: { uid: string; resourceVersion: string },
   ): Promise<WriteResult> {
-    this.#counter?.write("delete", ref.kind);
+    this.#counter?.write("delete", ref.kind, ref.name);
     return outcome(() =>
       this.#client.request({
         method: "DELETE",

@@ -2,6 +2,7 @@
 // environment (so they act on the observation of that reconcile) and registered by name (registry.ts).
 import type { EffectiveRolloutSpec } from "../../api/defaults.ts";
 import type { JsonObject, JsonValue, StepType } from "../../workflow/index.ts";
+import type { TrafficStepEnv } from "../../traffic/step.ts";
 import type { ReleaseRecord } from "../record.ts";
 import type { ApplyWrites, WorkloadPort } from "../workload-port.ts";
 
@@ -11,6 +12,8 @@ export interface StepEnv {
   readonly apply: ApplyWrites;
   /** The record as it was before this tick (promotion, failure pause, deadline floor). */
   readonly record: ReleaseRecord;
+  /** For the traffic step types (src/traffic). */
+  readonly traffic: TrafficStepEnv;
 }
 
 export type StepTypeFactory = (env: StepEnv) => StepType;

@@ -1,6 +1,7 @@
 // Step types the controller knows, by name. Traffic routing and analysis register theirs here when they land
 // (`registerStepType(STEP_TYPES.traffic, …)`); compile.ts only emits those steps for Rollouts that use them,
 // and a Rollout needing an unregistered type is reported in its status instead of being started.
+import { trafficRestoreStepType, trafficStepType } from "../../traffic/step.ts";
 import { createRegistry, type StepRegistry } from "../../workflow/index.ts";
 import { STEP_TYPES } from "../compile.ts";
 import { abortStep } from "./abort.ts";
@@ -14,6 +15,8 @@ const factories = new Map<string, StepTypeFactory>([
   [STEP_TYPES.pause, pauseStep],
   [STEP_TYPES.finish, finishStep],
   [STEP_TYPES.abort, abortStep],
+  [STEP_TYPES.traffic, (env) => trafficStepType(env.traffic)],
+  [STEP_TYPES.trafficRestore, (env) => trafficRestoreStepType(env.traffic)],
 ]);
 
 /** Adds a step type (one line per extension: traffic, analysis, traffic-restore). */

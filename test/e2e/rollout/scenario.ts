@@ -104,14 +104,7 @@ export async function attach(ns: string, subject: Subject, shape: RolloutShape =
     ...shape,
   });
   await applyYaml([rollout]);
-  await waitForRollout(
-    ns,
-    NAME,
-    "attached and Healthy",
-    (s) =>
-      s.phase === "Healthy" &&
-      s.conditions?.some((c) => c.type === "WorkloadAttached" && c.status === "True") === true,
-  );
+  await waitForRollout(ns, NAME, "attached and Healthy", (s) => at.healthy(s) && at.attached(s));
   const monitor = new ReleaseMonitor(ns, NAME, subject.bounds);
   await monitor.start();
   return { rollout, monitor };
@@ -204,6 +197,8 @@ export const at = {
     s.phase === "Aborted" &&
     s.conditions?.some((c) => c.type === "Progressing" && c.status === "False") === true,
   healthy: (s: RolloutStatus) => s.phase === "Healthy",
+  attached: (s: RolloutStatus) =>
+    s.conditions?.some((c) => c.type === "WorkloadAttached" && c.status === "True") === true,
 };
 
 export interface ScenarioContext {
