@@ -9,14 +9,27 @@ import {
   ANNOTATION_RELEASE,
   LABEL_MANAGED_BY,
 } from "../../src/api/names.ts";
-import { done, ensureKruise, notYet, waitFor } from "./lib/index.ts";
+import type { JsonObject } from "../../src/traffic/types.ts";
+import {
+  clients,
+  cloneSet,
+  done,
+  ensureKruise,
+  isPodReady,
+  notYet,
+  waitFor,
+  withNamespace,
+} from "./lib/index.ts";
+import { annotationsOf, applyJson, getJson, specOf } from "./lib/traffic.ts";
 import { getCloneSet } from "./rollout/cloneset.ts";
 import {
   annotate,
   deleteRollout,
   deleteWebhookConfigurations,
   getRollout,
+  grantRolloutOperator,
   installCrds,
+  rolloutManifest,
   setTemplate,
   waitForRollout,
 } from "./rollout/fixtures.ts";
@@ -29,6 +42,7 @@ import {
   NAME,
   nativeStrategy,
   podsSettled,
+  workloadReady,
   type ScenarioContext,
 } from "./rollout/scenario.ts";
 
@@ -147,5 +161,108 @@ describe(`a ${N}-replica CloneSet released in steps 1 / 50% pause{} / 100%`, () 
       await settled(monitor, paused.status?.canaryRevision ?? "", N);
       expect(monitor.violations).toEqual([]);
     });
+  }, 180_000);
+});
+
+describe("a CloneSet release with nginx traffic routing", () => {
+  const svc = (ns: string, name: string) => `/api/v1/namespaces/${ns}/services/${name}`;
+  const ing = (ns: string, name: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${name}`;
+  const hash = (revision: string | undefined) => revision?.slice(revision.lastIndexOf("-") + 1);
+
+  it("the canary Service selects the CloneSet's canary revision and the stable Service its stable one; the finish removes both pins", async () => {
+    await withNamespace(
+      async (ns) => {
+        const backend = { service: { name: NAME, port: { number: 80 } } };
+        await applyJson(
+          [
+            cloneSet({ name: NAME, namespace: ns, replicas: N, image: V1 }) as unknown as JsonObject,
+            {
+              apiVersion: "v1",
+              kind: "Service",
+              metadata: { name: NAME, namespace: ns },
+              spec: { selector: { app: NAME }, ports: [{ name: "http", port: 80 }] },
+            },
+            {
+              apiVersion: "networking.k8s.io/v1",
+              kind: "Ingress",
+              metadata: { name: NAME, namespace: ns },
+              spec: {
+                ingressClassName: "nginx",
+                rules: [
+                  { host: "web.example", http: { paths: [{ path: "/", pathType: "Prefix", backend }] } },
+                ],
+              },
+            },
+          ],
+          ns,
+        );
+        await workloadReady(ns, CLONESET);
+        await grantRolloutOperator(ns, "alice");
+        const stable = hash((await getCloneSet(ns, NAME)).status?.updateRevision);
+        const manifest = rolloutManifest(ns, NAME, {
+          kind: "CloneSet",
+          steps: [
+            { replicas: 1, traffic: "5%" },
+            { replicas: "50%", traffic: "50%", pause: {} },
+            { replicas: "100%" },
+          ],
+        }) as unknown as { spec: { strategy: { canary: Record<string, unknown> } } };
+        const trafficRouting = { service: NAME, gracePeriodSeconds: 1, nginx: { ingress: NAME } };
+        const rollout = {
+          ...manifest,
+          spec: {
+            ...manifest.spec,
+            strategy: { canary: { ...manifest.spec.strategy.canary, trafficRouting } },
+          },
+        };
+        await applyJson([rollout as unknown as JsonObject], ns);
+        await until(ns, "attached and Healthy", at.healthy);
+
+        try {
+          await setTemplate(ns, "CloneSet", NAME, V2);
+          const paused = await until(ns, "at the approval pause", at.approvalPause);
+          const canary = paused.status?.canaryRevision ?? "";
+          const cs = await getCloneSet(ns, NAME);
+          expect(canary).toBe(hash(cs.status?.updateRevision));
+          expect(specOf(await getJson(svc(ns, `${NAME}-canary`)))["selector"]).toEqual({
+            app: NAME,
+            "pod-template-hash": canary,
+          });
+          expect(specOf(await getJson(svc(ns, NAME)))["selector"]).toEqual({
+            app: NAME,
+            "pod-template-hash": stable,
+          });
+          expect(
+            annotationsOf(await getJson(ing(ns, `${NAME}-canary`)))[
+              "nginx.ingress.kubernetes.io/canary-weight"
+            ],
+          ).toBe("50");
+          // What each Service selects: the canary one exactly kruise's 3 updated pods, the stable one the other 3.
+          const selected = async (h: string | undefined) =>
+            (
+              await clients().core.listNamespacedPod({
+                namespace: ns,
+                labelSelector: `app=${NAME},pod-template-hash=${h}`,
+              })
+            ).items;
+          const canaryPods = await selected(canary);
+          expect(
+            canaryPods.map((p) => [p.metadata?.labels?.["controller-revision-hash"], isPodReady(p)]),
+          ).toEqual(Array.from({ length: 3 }, () => [cs.status?.updateRevision, true]));
+          expect(canaryPods.every((p) => p.metadata?.ownerReferences?.[0]?.kind === "CloneSet")).toBe(true);
+          expect((await selected(stable)).length).toBe(3);
+
+          await annotate(ns, NAME, ANNOTATION_APPROVE, "2", "alice");
+          await until(ns, "Healthy after the release", at.healthy);
+          expect(await getJson(svc(ns, `${NAME}-canary`))).toBeUndefined();
+          expect(await getJson(ing(ns, `${NAME}-canary`))).toBeUndefined();
+          expect(specOf(await getJson(svc(ns, NAME)))["selector"]).toEqual({ app: NAME });
+          expect((await selected(canary)).length).toBe(N);
+        } catch (err) {
+          throw new Error(`${(err as Error).message}\n${tail(controller)}\nnamespace ${ns}`, { cause: err });
+        }
+      },
+      { prefix: "cloneset-nginx" },
+    );
   }, 180_000);
 });
