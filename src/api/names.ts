@@ -33,3 +33,13 @@ export const WEBHOOK_CERT_SECRET = "slipway-webhook-certs";
 
 /** Test-only pod behaviour label understood by the local control plane's kwok stages. */
 export const LABEL_TEST_BEHAVIOR = "slipway.dev/test-behavior";
+
+/**
+ * On a user's traffic object Slipway changes in place (the stable Service's selector, a VirtualService's or
+ * DestinationRule's spec): JSON of the part as it was before the first change. Written once, read by every
+ * later change (all computed from it) and by the restore, which puts it back and removes the annotation.
+ */
+export const ANNOTATION_TRAFFIC_ORIGINAL = `${GROUP}/traffic-original`;
+
+/** Suffix of the canary Service (`<service>-canary`) and canary Ingress (`<ingress>-canary`). */
+export const CANARY_SUFFIX = "-canary";

@@ -7,6 +7,8 @@ import { getCommand } from "./get.ts";
 import { lintCommand } from "./lint.ts";
 import { pauseCommand } from "./pause.ts";
 import { planCommand } from "./plan.ts";
+import { webhookCommand } from "./webhook.ts";
+import { controllerCommand } from "./controller.ts";
 import { promoteCommand } from "./promote.ts";
 import { resumeCommand } from "./resume.ts";
 import { retryCommand } from "./retry.ts";
@@ -22,6 +24,8 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   for (const command of [
     lintCommand(io, exit),
     planCommand(io, exit),
+    webhookCommand(io, exit),
+    controllerCommand(io, exit),
     getCommand(io, exit),
     approveCommand(io, exit),
     abortCommand(io, exit),

@@ -60,6 +60,13 @@ export const STATEFULSETS: ResourceRef = {
   plural: "statefulsets",
   namespaced: true,
 };
+/** OpenKruise CloneSets: served only where OpenKruise is installed. */
+export const CLONESETS: ResourceRef = {
+  group: "apps.kruise.io",
+  version: "v1alpha1",
+  plural: "clonesets",
+  namespaced: true,
+};
 export const CONTROLLER_REVISIONS: ResourceRef = {
   group: "apps",
   version: "v1",

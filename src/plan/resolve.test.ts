@@ -30,7 +30,8 @@ describe("resolveRollout", () => {
         step: 3,
         canaryReplicas: 10,
         stableReplicas: 0,
-        traffic: 50,
+        // A step that moves every pod sets no weight: all traffic to the canary (src/plan/traffic.ts).
+        traffic: 100,
         analysis: [],
         pause: { kind: "approval" },
       },

@@ -4,6 +4,7 @@ import { withDefaults, type EffectiveRolloutSpec, type Pause } from "../api/defa
 import type { Problem } from "../api/problems.ts";
 import type { AnalysisTemplateRef, RolloutSpec } from "../api/rollout.ts";
 import { canaryReplicasFor } from "./batch-size.ts";
+import { trafficByStep } from "./traffic.ts";
 
 export interface PlannedStep {
   /** 1-based, as in status.currentStepIndex. */
@@ -40,15 +41,14 @@ export function resolveRollout(spec: RolloutSpec, replicas: number): Plan {
 
 function resolveEffective(effective: EffectiveRolloutSpec, replicas: number, spec: RolloutSpec): Plan {
   const routed = effective.trafficRouting !== null;
-  let traffic = 0;
+  const traffic = trafficByStep(effective.steps);
   const steps = effective.steps.map((step, i): PlannedStep => {
     const canary = canaryReplicasFor(step.replicas, replicas);
-    if (step.traffic !== null) traffic = step.traffic;
     return {
       step: i + 1,
       canaryReplicas: canary,
       stableReplicas: replicas - canary,
-      traffic: routed ? traffic : null,
+      traffic: routed ? (traffic[i] ?? 0) : null,
       analysis: (step.analysis?.templates ?? []).map(templateLabel),
       pause: step.pause,
     };

@@ -1,8 +1,10 @@
 // The local Kubernetes control plane for development and e2e tests.
 //   node test/cluster/cluster.ts up      start (no-op when a healthy cluster runs)
+//        ... up --with-kruise             also OpenKruise's kruise-manager (started if not running)
 //   node test/cluster/cluster.ts down    stop every process and remove the state directory
 //   node test/cluster/cluster.ts status  per-component process and health state (exit 1 unless healthy)
 //   node test/cluster/cluster.ts env     shell exports for the running cluster: eval "$(... env)"
+import { ensureKruise } from "./kruise.ts";
 import { down, runningCluster, status, up } from "./lifecycle.ts";
 import type { ClusterInfo } from "./config.ts";
 
@@ -30,11 +32,17 @@ function usage(info: ClusterInfo): string {
   ].join("\n");
 }
 
-async function main(command: string | undefined): Promise<number> {
+async function main(command: string | undefined, flags: readonly string[]): Promise<number> {
+  const unknown = flags.filter((f) => !(command === "up" && f === "--with-kruise"));
+  if (unknown.length > 0) {
+    console.error(`unknown option ${unknown.join(" ")}; only 'up' takes one: --with-kruise`);
+    return 2;
+  }
   switch (command) {
     case "up": {
       const t0 = Date.now();
       const info = await up((line) => console.error(line));
+      if (flags.includes("--with-kruise")) await ensureKruise((line) => console.error(line));
       console.error(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
       console.log(usage(info));
       return 0;
@@ -57,12 +65,12 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     }
     default:
-      console.error("usage: node test/cluster/cluster.ts up|down|status|env");
+      console.error("usage: node test/cluster/cluster.ts up [--with-kruise]|down|status|env");
       return 2;
   }
 }
 
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err instanceof Error ? err.message : err);

@@ -1,6 +1,6 @@
 // Command lines of the control-plane components. Every listener is bound to 127.0.0.1.
 import { join } from "node:path";
-import type { ClusterConfig, ClusterPaths, Component } from "./config.ts";
+import type { Addon, ClusterConfig, ClusterPaths, Component } from "./config.ts";
 
 export interface ComponentCommand {
   readonly binary: string;
@@ -142,6 +142,18 @@ export function healthUrl(component: Component, cfg: ClusterConfig): string | un
     default: {
       const never: never = component;
       throw new Error(`unknown component ${String(never)}`);
+    }
+  }
+}
+
+/** An addon's readiness URL (plain HTTP on loopback); kruise-manager's includes its webhook server. */
+export function addonHealthUrl(addon: Addon, cfg: ClusterConfig): string {
+  switch (addon) {
+    case "kruise-manager":
+      return `http://${loopback}:${cfg.kruisePorts.health}/readyz`;
+    default: {
+      const never: never = addon;
+      throw new Error(`unknown addon ${String(never)}`);
     }
   }
 }

@@ -17,6 +17,11 @@ export const COMPONENTS = [
 ] as const;
 export type Component = (typeof COMPONENTS)[number];
 
+/** Processes started only on request (`cluster:up --with-kruise`, `ensureKruise()`); `down` stops them too. */
+export const ADDONS = ["kruise-manager"] as const;
+export type Addon = (typeof ADDONS)[number];
+type Process = Component | Addon;
+
 export interface Ports {
   readonly etcdClient: number;
   readonly etcdPeer: number;
@@ -25,9 +30,17 @@ export interface Ports {
   readonly scheduler: number;
 }
 
+/** OpenKruise's kruise-manager (an addon): its webhook server and its health and metrics endpoints. */
+export interface KruisePorts {
+  readonly webhook: number;
+  readonly health: number;
+  readonly metrics: number;
+}
+
 export interface ClusterConfig {
   readonly stateDir: string;
   readonly ports: Ports;
+  readonly kruisePorts: KruisePorts;
   /** Delay before a default pod turns Running+Ready (kwok stage), in milliseconds. */
   readonly podReadyDelayMs: number;
   /** Interval between two restarts of a `crash` pod, in milliseconds. */
@@ -60,6 +73,11 @@ export function loadConfig(): ClusterConfig {
       controllerManager: intFromEnv("SLIPWAY_KCM_PORT", 20257),
       scheduler: intFromEnv("SLIPWAY_SCHEDULER_PORT", 20259),
     },
+    kruisePorts: {
+      webhook: intFromEnv("SLIPWAY_KRUISE_WEBHOOK_PORT", 29876),
+      health: intFromEnv("SLIPWAY_KRUISE_HEALTH_PORT", 20280),
+      metrics: intFromEnv("SLIPWAY_KRUISE_METRICS_PORT", 20281),
+    },
     podReadyDelayMs: intFromEnv("SLIPWAY_POD_READY_DELAY_MS", 1000),
     crashIntervalMs: intFromEnv("SLIPWAY_CRASH_INTERVAL_MS", 2000),
     nodeCount: 3,
@@ -79,7 +97,7 @@ export function clusterPaths(stateDir: string) {
     etcdData: join(stateDir, "etcd"),
     kwokHome: join(stateDir, "kwok"),
     kwokStages: join(stateDir, "kwok", "stages.yaml"),
-    certDir: (component: Component) => join(stateDir, "certs", component),
+    certDir: (component: Process) => join(stateDir, "certs", component),
     kubeconfig: (user: string) => join(stateDir, `${user}.kubeconfig`),
     tokens: join(pki, "tokens.csv"),
     caCert: join(pki, "ca.crt"),
@@ -89,8 +107,8 @@ export function clusterPaths(stateDir: string) {
     pem: (name: string) => ({ cert: join(pki, `${name}.crt`), key: join(pki, `${name}.key`) }),
     /** Written last by `up`: a running cluster's description (see ClusterInfo). */
     info: join(stateDir, "cluster.json"),
-    logFile: (component: Component) => join(stateDir, "logs", `${component}.log`),
-    pidFile: (component: Component) => join(stateDir, "pids", `${component}.json`),
+    logFile: (component: Process) => join(stateDir, "logs", `${component}.log`),
+    pidFile: (component: Process) => join(stateDir, "pids", `${component}.json`),
   };
 }
 export type ClusterPaths = ReturnType<typeof clusterPaths>;

@@ -21,6 +21,8 @@ export function httpsRequest(
   method = "GET",
   body?: unknown,
   timeoutMs = 5_000,
+  /** e.g. "application/apply-patch+yaml" for server-side apply (JSON is valid YAML). */
+  contentType = "application/json",
 ): Promise<HttpResult> {
   const target = new URL(url);
   if (target.hostname !== "127.0.0.1" && target.hostname !== "localhost") {
@@ -37,7 +39,7 @@ export function httpsRequest(
         key: tls.key,
         rejectUnauthorized: tls.insecure !== true,
         timeout: timeoutMs,
-        headers: payload === undefined ? {} : { "content-type": "application/json" },
+        headers: payload === undefined ? {} : { "content-type": contentType },
       },
       (res) => {
         const chunks: Buffer[] = [];

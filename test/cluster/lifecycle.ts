@@ -10,9 +10,9 @@ import {
   waitForDefaultServiceAccount,
   waitForSchedulableNodes,
 } from "./bootstrap.ts";
-import { componentCommand, healthUrl } from "./components.ts";
-import { COMPONENTS, TEST_USERS, clusterPaths, loadConfig } from "./config.ts";
-import type { ClusterConfig, ClusterInfo, ClusterPaths, Component } from "./config.ts";
+import { addonHealthUrl, componentCommand, healthUrl } from "./components.ts";
+import { ADDONS, COMPONENTS, TEST_USERS, clusterPaths, loadConfig } from "./config.ts";
+import type { Addon, ClusterConfig, ClusterInfo, ClusterPaths, Component } from "./config.ts";
 import { writeCredentials } from "./credentials.ts";
 import { httpGet, httpsRequest } from "./http.ts";
 import type { TlsIdentity } from "./http.ts";
@@ -48,7 +48,7 @@ export function buildBinaries(log: Log): string {
   return binDir;
 }
 
-function adminTls(paths: ClusterPaths): TlsIdentity {
+export function adminTls(paths: ClusterPaths): TlsIdentity {
   const admin = paths.pem("admin");
   return {
     ca: readFileSync(paths.caCert, "utf8"),
@@ -72,7 +72,7 @@ async function probeHealth(component: Component, cfg: ClusterConfig, paths: Clus
   return res.status === 200 ? "ok" : `HTTP ${res.status}: ${res.body.slice(0, 500)}`;
 }
 
-function processState(component: Component, paths: ClusterPaths): "running" | "stopped" {
+export function processState(component: Component | Addon, paths: ClusterPaths): "running" | "stopped" {
   const record = readPidFile(paths.pidFile(component));
   return record !== undefined && isRunning(record) ? "running" : "stopped";
 }
@@ -96,7 +96,7 @@ async function waitHealthy(
   );
 }
 
-function ensurePortFree(port: number, envName: string): Promise<void> {
+export function ensurePortFree(port: number, envName: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", () =>
@@ -125,8 +125,8 @@ export async function runningCluster(): Promise<ClusterInfo | undefined> {
 }
 
 async function stopAll(paths: ClusterPaths, log: Log): Promise<void> {
-  // Reverse start order: clients before the API server, the API server before etcd.
-  for (const component of [...COMPONENTS].reverse()) {
+  // Reverse start order: addons and clients before the API server, the API server before etcd.
+  for (const component of [...COMPONENTS, ...ADDONS].reverse()) {
     const outcome = await stopProcess(paths.pidFile(component));
     if (outcome !== "not-running") log(`${component}: ${outcome}`);
   }
@@ -238,6 +238,19 @@ export async function status(): Promise<{ readonly healthy: boolean; readonly li
     if (state !== "running" || health !== "ok") healthy = false;
     const pid = readPidFile(paths.pidFile(component))?.pid;
     lines.push(`${component.padEnd(24)} ${state.padEnd(8)} pid=${pid ?? "-"} health=${health}`);
+  }
+  // An addon counts only once started (it has a pid file); then it must be running and ready.
+  for (const addon of ADDONS) {
+    const record = readPidFile(paths.pidFile(addon));
+    if (record === undefined) continue;
+    const state = processState(addon, paths);
+    let health = "-";
+    if (state === "running")
+      health = await httpGet(addonHealthUrl(addon, cfg))
+        .then((r) => (r.status === 200 ? "ok" : `HTTP ${r.status}: ${r.body.slice(0, 300)}`))
+        .catch((e: Error) => e.message);
+    if (state !== "running" || health !== "ok") healthy = false;
+    lines.push(`${addon.padEnd(24)} ${state.padEnd(8)} pid=${record.pid} health=${health}`);
   }
   return { healthy, lines };
 }

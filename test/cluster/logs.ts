@@ -1,6 +1,6 @@
 // Tails of the component logs, printed when `up` fails or an e2e test fails.
 import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
-import { COMPONENTS, clusterPaths } from "./config.ts";
+import { ADDONS, COMPONENTS, clusterPaths } from "./config.ts";
 
 /** The last `lines` lines of a file, reading at most the final 256 KiB. */
 export function tailFile(file: string, lines: number): string {
@@ -24,7 +24,9 @@ export function tailFile(file: string, lines: number): string {
 
 export function componentLogTails(stateDir: string, lines = 30): string {
   const paths = clusterPaths(stateDir);
-  return COMPONENTS.map(
-    (c) => `===== ${paths.logFile(c)} (last ${lines} lines) =====\n${tailFile(paths.logFile(c), lines)}`,
-  ).join("\n");
+  // Addons have a log only when they were started.
+  const started = ADDONS.filter((a) => existsSync(paths.logFile(a)));
+  return [...COMPONENTS, ...started]
+    .map((c) => `===== ${paths.logFile(c)} (last ${lines} lines) =====\n${tailFile(paths.logFile(c), lines)}`)
+    .join("\n");
 }

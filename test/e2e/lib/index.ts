@@ -21,3 +21,5 @@ export { waitFor, done, notYet, WaitTimeoutError } from "../../cluster/wait.ts";
 export type { Probe, WaitOptions } from "../../cluster/wait.ts";
 export { selfSignedServingCert } from "../../cluster/pki.ts";
 export { BEHAVIOR_CRASH, BEHAVIOR_NEVER_READY, ANNOTATION_READY_DELAY } from "../../cluster/kwok-stages.ts";
+export { cloneSet, ensureKruise, KRUISE_API_VERSION } from "./kruise.ts";
+export type { CloneSetOptions } from "./kruise.ts";

@@ -23,7 +23,7 @@ export interface StatefulSetOptions extends WorkloadOptions {
   readonly podManagementPolicy?: "Parallel" | "OrderedReady";
 }
 
-function podTemplate(o: WorkloadOptions) {
+export function podTemplate(o: WorkloadOptions) {
   return {
     metadata: { labels: { app: o.name, ...o.podLabels } },
     spec: { containers: [{ name: "app", image: o.image ?? "registry.example/app:v1" }] },

@@ -1,0 +1,109 @@
+// Detaching (SPEC §5.1): on deletion (finalizer) or `disabled: true`, hand the workload back exactly as its
+// user expects — unpaused, original strategy and partition, canary objects deleted, label and annotations
+// removed — whatever state a release was in. Ordered and idempotent: every pass re-plans from the cluster.
+import type { EffectiveRolloutSpec } from "../api/defaults.ts";
+import type { HistoryEntry } from "../api/rollout-status.ts";
+import type { RolloutEvent } from "./events.ts";
+import type { ReconcileIO, RolloutObject } from "./io.ts";
+import { trafficSession } from "../traffic/session.ts";
+import { isRunActive, type ReleaseRecord } from "./record.ts";
+import { trafficTargetOf } from "./traffic-env.ts";
+import type { WorkloadSnapshot } from "./workload-port.ts";
+
+export interface DetachOutcome {
+  readonly done: boolean;
+  readonly message: string;
+  readonly events: readonly RolloutEvent[];
+  /** The release that was in progress, ended by the detach. */
+  readonly historyEntry?: HistoryEntry;
+  readonly snapshot?: WorkloadSnapshot;
+}
+
+export async function detach(
+  io: ReconcileIO,
+  obj: RolloutObject,
+  spec: EffectiveRolloutSpec,
+  record: ReleaseRecord | undefined,
+  now: number,
+): Promise<DetachOutcome> {
+  const why =
+    obj.deletionTimestamp !== undefined ? "the Rollout is being deleted" : "the Rollout is disabled";
+  const traffic = await removeTraffic(io, obj, spec);
+  if (traffic !== undefined && !traffic.done)
+    return { done: false, message: `${why}: ${traffic.message}`, events: [] };
+  const workload = await io.loadWorkload(obj);
+  if (workload === undefined || "problem" in workload) return { done: true, message: why, events: [] };
+  const plan = workload.planRestore({ detach: true });
+  const snapshot = workload.snapshot;
+  if (plan.writes.length > 0) {
+    await io.apply(plan.writes);
+    return {
+      done: false,
+      message: `${why}: handing ${spec.workloadRef.kind} ${spec.workloadRef.name} back to its native rollout`,
+      events: [],
+      snapshot,
+    };
+  }
+  if (!plan.done) {
+    return {
+      done: false,
+      message: `${why}: ${plan.blocked ?? "waiting for the workload to settle"}`,
+      events: [],
+      snapshot,
+    };
+  }
+  const events: RolloutEvent[] = [
+    {
+      type: "Normal",
+      reason: "Detached",
+      message: `${why}: ${spec.workloadRef.kind} ${spec.workloadRef.name} is released natively`,
+    },
+  ];
+  if (traffic?.warning !== undefined)
+    events.push({ type: "Warning", reason: "TrafficNotRestored", message: traffic.warning });
+  if (record === undefined || !isRunActive(record) || record.kind !== "release") {
+    return { done: true, message: why, events, snapshot };
+  }
+  const entry: HistoryEntry = {
+    revision: record.canaryRevision,
+    outcome: "Aborted",
+    startedAt: new Date(record.run.startedAt).toISOString(),
+    finishedAt: new Date(now).toISOString(),
+    reason: `${why} mid-release; the workload's own rollout takes it from here`,
+  };
+  return { done: true, message: why, events, historyEntry: entry, snapshot };
+}
+
+/**
+ * Traffic first (SPEC §5.5 order: un-pin, remove canary routes, delete the canary Service), one stage per pass.
+ * A problem (a corrupt saved original) is reported in an Event but does not hold the detach hostage.
+ */
+async function removeTraffic(
+  io: ReconcileIO,
+  obj: RolloutObject,
+  spec: EffectiveRolloutSpec,
+): Promise<{ readonly done: boolean; readonly message: string; readonly warning?: string } | undefined> {
+  if (io.traffic === undefined) return undefined;
+  const target = trafficTargetOf(obj, spec, { stableRevision: "", canaryRevision: "" });
+  if ("problem" in target) return undefined;
+  const progress = await trafficSession(io.traffic, target).removeRouting();
+  switch (progress.kind) {
+    case "done":
+      return { done: true, message: "traffic routing removed" };
+    case "blocked":
+      return {
+        done: true,
+        message: progress.problem,
+        warning: `traffic routing left in place: ${progress.problem}`,
+      };
+    case "changed":
+    case "pending":
+      return { done: false, message: `removing traffic routing: ${progress.changes.join("; ")}` };
+    case "stale":
+      return { done: false, message: "removing traffic routing: re-reading after a concurrent change" };
+    default: {
+      const unknown: never = progress;
+      throw new Error(`unknown traffic progress ${JSON.stringify(unknown)}`);
+    }
+  }
+}

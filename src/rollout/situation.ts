@@ -1,0 +1,144 @@
+// Which release the workload is in, compared with the run the controller persisted: continue it, start a new
+// one, or end the current one first (supersede, rollback). Pure: the same workload view and record always
+// give the same answer, so a restarted controller takes the same decision.
+import type { RunKind } from "./compile.ts";
+import { isRunActive, type ReleaseRecord } from "./record.ts";
+import type { ObservedTarget } from "./workload-port.ts";
+
+/** The release the workload asks for right now. */
+export interface WantedRelease {
+  readonly kind: RunKind;
+  /** Identity of the release (see ObservedTarget.releaseKey). */
+  readonly key: string;
+  readonly stableRevision: string;
+  /** Revision the workload moves to (for a rollback: the stable one); "" while not known yet. */
+  readonly canaryRevision: string;
+}
+
+export type Situation =
+  /** Nothing to run: no release in progress, or the last one is over (succeeded, aborted awaiting retry). */
+  | { readonly kind: "idle" }
+  /** The workload cannot be judged yet (not observed, a problem to fix); the message says why. */
+  | { readonly kind: "wait"; readonly message: string }
+  | { readonly kind: "continue" }
+  | { readonly kind: "start"; readonly wanted: WantedRelease; readonly rolledBackRevision?: string }
+  /** End the current run first; the next reconcile starts what the workload now asks for. */
+  | {
+      readonly kind: "end";
+      readonly outcome: "Superseded" | "RolledBack" | "Aborted";
+      readonly reason: string;
+      /** Skip the run's finally steps (rollback hands the workload back itself; a finishing run is done). */
+      readonly force: boolean;
+    };
+
+export function wantedRelease(target: ObservedTarget): WantedRelease | undefined | { problem: string } {
+  const { snapshot } = target;
+  if (snapshot.rolledBack) {
+    const stable = snapshot.stableRevision ?? snapshot.canaryRevision;
+    if (stable === undefined)
+      return { problem: "the workload was rolled back but its stable revision is unknown" };
+    return {
+      kind: "rollback",
+      key: target.releaseKey ?? stable,
+      stableRevision: stable,
+      canaryRevision: stable,
+    };
+  }
+  if (!snapshot.inRelease) return undefined;
+  const key = target.releaseKey ?? snapshot.canaryRevision;
+  if (key === undefined)
+    return {
+      problem: "a release is held but neither its release annotation nor its canary revision can be read yet",
+    };
+  return {
+    kind: "release",
+    key,
+    stableRevision: snapshot.stableRevision ?? "",
+    canaryRevision: snapshot.canaryRevision ?? "",
+  };
+}
+
+export function releaseKeyOf(record: ReleaseRecord): string {
+  return record.releaseKey ?? record.canaryRevision;
+}
+
+function sameRelease(record: ReleaseRecord, wanted: WantedRelease): boolean {
+  return record.kind === wanted.kind && releaseKeyOf(record) === wanted.key;
+}
+
+/** The workload still holds the release the record describes (a retry needs it). */
+export function holdsRelease(target: ObservedTarget, record: ReleaseRecord | undefined): boolean {
+  const wanted = wantedRelease(target);
+  return (
+    record !== undefined && wanted !== undefined && !("problem" in wanted) && sameRelease(record, wanted)
+  );
+}
+
+/**
+ * A canary revision becomes known only once the canary objects exist (canary-deployment style): copy it
+ * into the record of the same release, for status and for approvals bound to a revision.
+ */
+export function withKnownRevision(
+  target: ObservedTarget,
+  record: ReleaseRecord | undefined,
+): ReleaseRecord | undefined {
+  const revision = target.snapshot.canaryRevision;
+  if (record?.kind !== "release" || revision === undefined || record.canaryRevision === revision)
+    return record;
+  return holdsRelease(target, record) ? { ...record, canaryRevision: revision } : record;
+}
+
+/**
+ * @param inMain the current run is still in its main steps (not yet finishing or aborting).
+ */
+export function decideSituation(
+  target: ObservedTarget,
+  record: ReleaseRecord | undefined,
+  inMain: boolean,
+): Situation {
+  const { snapshot } = target;
+  if (snapshot.problem !== undefined) return { kind: "wait", message: snapshot.problem };
+  if (!snapshot.observed) {
+    return { kind: "wait", message: "waiting for the workload's controller to observe its latest spec" };
+  }
+  const wanted = wantedRelease(target);
+  if (wanted !== undefined && "problem" in wanted) return { kind: "wait", message: wanted.problem };
+
+  if (record !== undefined && isRunActive(record)) {
+    if (wanted === undefined) {
+      // A finishing run removes the release annotations itself; let it conclude. Anything else means the
+      // workload is no longer held (someone removed the hold): stop driving it.
+      if (!inMain || record.kind === "rollback") return { kind: "continue" };
+      return {
+        kind: "end",
+        outcome: "Aborted",
+        reason: "the workload is no longer held for this release (its release annotation is gone)",
+        force: true,
+      };
+    }
+    if (sameRelease(record, wanted)) return { kind: "continue" };
+    if (wanted.kind === "rollback") {
+      return {
+        kind: "end",
+        outcome: "RolledBack",
+        reason: `the workload's template was set back to the stable revision ${wanted.canaryRevision}`,
+        force: true,
+      };
+    }
+    return {
+      kind: "end",
+      outcome: "Superseded",
+      reason: `superseded by a newer template${wanted.canaryRevision === "" ? "" : ` (revision ${wanted.canaryRevision})`}`,
+      // Mid-release: the abort path drops the previous canary's pods before the new release starts.
+      force: !inMain || record.kind === "rollback",
+    };
+  }
+
+  if (wanted === undefined) return { kind: "idle" };
+  if (record !== undefined && sameRelease(record, wanted)) return { kind: "idle" };
+  const rolledBack =
+    wanted.kind === "rollback" && record?.kind === "release" ? record.canaryRevision : undefined;
+  return rolledBack === undefined
+    ? { kind: "start", wanted }
+    : { kind: "start", wanted, rolledBackRevision: rolledBack };
+}

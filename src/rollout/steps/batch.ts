@@ -1,0 +1,64 @@
+// `batch`: the upgrade phase of a step — move pods until the step's canary count is reached and ready
+// (SPEC §5.3). Idempotent: every invocation re-plans from what the cluster shows now.
+import { canaryReplicasFor } from "../../plan/batch-size.ts";
+import { succeeded, wait, type StepContext, type StepOutcome } from "../../workflow/index.ts";
+import { promotionOf } from "../record.ts";
+import { objectOf, stepIndexOf, type StepEnv, type StepTypeFactory } from "./env.ts";
+
+/** Persisted between invocations of one attempt. */
+export interface BatchMemory {
+  /** When the step first acted; the progress deadline counts from here. */
+  readonly acting?: number;
+  /** Every write of the batch is made; only readiness is awaited. */
+  readonly verifying?: boolean;
+}
+
+export function batchMemory(memory: unknown): BatchMemory {
+  const m = objectOf(memory as never);
+  return {
+    ...(typeof m["acting"] === "number" ? { acting: m["acting"] } : {}),
+    ...(m["verifying"] === true ? { verifying: true } : {}),
+  };
+}
+
+export const batchStep: StepTypeFactory = (env) => ({
+  validate: (properties) => {
+    const r = properties["replicas"];
+    return typeof r === "number" || typeof r === "string"
+      ? []
+      : ["properties.replicas must be an int or a percentage"];
+  },
+  run: (ctx) => runBatch(env, ctx),
+});
+
+async function runBatch(env: StepEnv, ctx: StepContext): Promise<StepOutcome> {
+  const index = stepIndexOf(ctx.properties);
+  const promotion = promotionOf(env.record);
+  if (promotion?.full === true) return succeeded({ promoted: "full" });
+  const memory = batchMemory(ctx.memory);
+  // Persist "step i has started" before the first write: the webhook derives how far a partition may be
+  // lowered from status.currentStepIndex, and a restarted controller must know the step began.
+  if (memory.acting === undefined) {
+    return { ...wait(`step ${index}: starting`), memory: { acting: ctx.now } };
+  }
+  const { snapshot } = env.workload;
+  const target = canaryReplicasFor(ctx.properties["replicas"] as number | string, snapshot.replicas);
+  const threshold = env.spec.failureThreshold;
+  const plan = env.workload.planBatch(
+    target,
+    threshold.kind === "percent" ? `${threshold.value}%` : threshold.value,
+  );
+  const progress = `${plan.progress.updatedReady}/${target} canary pod(s) ready`;
+  if (plan.writes.length > 0) {
+    const result = await env.apply(plan.writes);
+    const note = result.stale ? " (re-reading after a concurrent change)" : "";
+    return wait(`step ${index}: moving pods, ${progress}${note}`);
+  }
+  if (plan.blocked !== undefined) return wait(`step ${index}: ${plan.blocked}`);
+  const promoted = (promotion?.throughStep ?? 0) >= index;
+  if (plan.ready || promoted) {
+    return succeeded({ canaryReplicas: target, ...(promoted && !plan.ready ? { promoted: "step" } : {}) });
+  }
+  const outcome = wait(`step ${index}: waiting for ${progress}`);
+  return memory.verifying === true ? outcome : { ...outcome, memory: { ...memory, verifying: true } };
+}
