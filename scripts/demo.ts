@@ -3,7 +3,7 @@
 // simulated per version, attaches a Rollout (traffic steps, a success-rate gate, one approval), then
 // releases v2 (good: completes) and v3 (bad: the gate fails and traffic goes back to stable by itself),
 // showing the live `kubectl slipway get --watch` view throughout.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Rollout } from "../src/api/rollout.ts";
@@ -14,7 +14,7 @@ import { connect, type Connection } from "../src/cli/connection.ts";
 import { RolloutWatcher } from "../src/cli/watch.ts";
 import { down, runningCluster, up } from "../test/cluster/lifecycle.ts";
 import { startAppExporter } from "./demo/app-exporter.ts";
-import { applyAll, setImage, summary } from "./demo/cluster-io.ts";
+import { applyAll, installCrds, setImage, summary } from "./demo/cluster-io.ts";
 import { APP, NAMESPACE, appManifests } from "./demo/manifests.ts";
 import {
   freePort,
@@ -53,8 +53,11 @@ if (missing.length > 0) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "slipway-demo-"));
-const children: Child[] = [];
+/** What to stop on the way out, last started first. */
+const stoppers: (() => Promise<void>)[] = [];
 let startedCluster = false;
+/** Set once the controller runs: a reason it cannot carry the release (read from its log). */
+let controllerProblem: () => string | undefined = () => undefined;
 
 async function run(): Promise<void> {
   say("starting the local control plane (the first run builds it: tens of minutes)");
@@ -63,6 +66,7 @@ async function run(): Promise<void> {
   startedCluster = existing === undefined;
   const kubeconfig = cluster.adminKubeconfig;
   const conn = connect({ kubeconfig, namespace: NAMESPACE });
+  await installCrds(conn);
 
   const [appPort, controllerMetrics, webhookPort, prometheusPort] = await Promise.all([
     freePort(),
@@ -89,15 +93,17 @@ async function run(): Promise<void> {
     ],
     dir,
   );
-  children.push(controller);
+  stoppers.push(() => controller.stop());
+  controllerProblem = () => unsupported(controller);
   await waitForHttp(`http://127.0.0.1:${controllerMetrics}/readyz`, 90_000, controller);
   await applyAll(conn, appManifests(prometheusUrl).slice(0, 1)); // the namespace, for the app's informers
   const exporter = await startAppExporter(conn.client, appPort);
+  stoppers.push(() => exporter.stop());
   const prometheus = startPrometheus(dir, prometheusPort, {
     app: exporter.port,
     controller: controllerMetrics,
   });
-  children.push(prometheus);
+  stoppers.push(() => prometheus.stop());
   await waitForHttp(`${prometheusUrl}/-/ready`, 60_000, prometheus);
 
   say(
@@ -112,7 +118,8 @@ async function run(): Promise<void> {
   );
 
   const view = startView(kubeconfig);
-  try {
+  stoppers.push(() => view.stop());
+  {
     const t2 = Date.now();
     say("releasing v2 (a good version): watch the canary grow step by step");
     await setImage(conn, "v2");
@@ -151,8 +158,6 @@ async function run(): Promise<void> {
     process.stdout.write(
       await summary(conn, { kubeconfig, prometheusUrl, controllerMetrics, v2Seconds, v3Seconds, logs: dir }),
     );
-  } finally {
-    await view.stop();
   }
   if (KEEP) {
     console.log(
@@ -160,7 +165,20 @@ async function run(): Promise<void> {
     );
     await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   }
-  await exporter.stop();
+}
+
+/** A release the controller says it cannot run (e.g. a step type this build does not register). */
+function unsupported(controller: Child): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(controller.log, "utf8");
+  } catch {
+    return undefined;
+  }
+  const line = text.split("\n").find((l) => l.includes('"reason":"UnsupportedSteps"'));
+  if (line === undefined) return undefined;
+  const message = (JSON.parse(line) as { msg?: string }).msg ?? line;
+  return `the controller cannot run this Rollout: ${message} (this build of slipway controller lacks a step type the demo uses)`;
 }
 
 function waitsForApproval(r: Rollout): boolean {
@@ -193,11 +211,19 @@ async function until(
   };
   const watcher = new RolloutWatcher(conn, APP, check);
   let timer: NodeJS.Timeout | undefined;
+  let problems: NodeJS.Timeout | undefined;
   try {
     await watcher.start();
     check();
     await Promise.race([
       reached,
+      new Promise<never>((_, reject) => {
+        // Reads the controller's log file (local), not the API: fail at once instead of at the timeout.
+        problems = setInterval(() => {
+          const problem = controllerProblem();
+          if (problem !== undefined) reject(new Error(problem));
+        }, 1000);
+      }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
           () =>
@@ -208,6 +234,7 @@ async function until(
     ]);
   } finally {
     clearTimeout(timer);
+    clearInterval(problems);
     await watcher.stop();
   }
 }
@@ -244,7 +271,7 @@ function quietIo(): CliIo {
 }
 
 async function cleanUp(): Promise<void> {
-  for (const child of children.reverse()) await child.stop();
+  for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
   if (startedCluster && !KEEP) await down(() => {});
 }
 
@@ -256,3 +283,5 @@ try {
   await cleanUp();
   process.exitCode = 1;
 }
+// Informers and keep-alive connections would hold the event loop open; everything is stopped by now.
+process.exit(process.exitCode ?? 0);

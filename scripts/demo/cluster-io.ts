@@ -1,4 +1,7 @@
 // The demo's writes to the cluster (server-side apply, `kubectl set image`) and the closing summary.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { API_VERSION } from "../../src/api/names.ts";
 import { runGet } from "../../src/cli/get.ts";
 import type { Connection } from "../../src/cli/connection.ts";
@@ -11,6 +14,12 @@ type Json = Record<string, unknown>;
 const FIELD_MANAGER = "slipway-demo";
 
 const RESOURCES: Readonly<Record<string, ResourceRef>> = {
+  CustomResourceDefinition: {
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    plural: "customresourcedefinitions",
+    namespaced: false,
+  },
   Namespace: { group: "", version: "v1", plural: "namespaces", namespaced: false },
   Deployment: { group: "apps", version: "v1", plural: "deployments", namespaced: true },
   Service: { group: "", version: "v1", plural: "services", namespaced: true },
@@ -122,4 +131,25 @@ export async function summary(conn: Connection, s: SummaryInput): Promise<string
     `  logs: ${s.logs}`,
     "",
   ].join("\n");
+}
+
+const CRD_DIR = join(import.meta.dirname, "..", "..", "crds");
+
+/** Applies crds/ (as generated from src/api) and waits until Rollouts are served. */
+export async function installCrds(conn: Connection): Promise<void> {
+  const crds = readdirSync(CRD_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => parse(readFileSync(join(CRD_DIR, f), "utf8")) as Json);
+  await applyAll(conn, crds);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await conn.client.request({ method: "GET", path: `/apis/${API_VERSION}/rollouts` });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(`the Rollout CRD is not served after 60s: ${String(err)}`, { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }

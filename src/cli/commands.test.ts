@@ -36,7 +36,8 @@ describe("cluster commands before they connect", () => {
     );
   });
 
-  it("a missing kubeconfig file is named, with the fix", async () => {
+  // The first cluster command in a process imports the Kubernetes client (seconds on a loaded machine).
+  it("a missing kubeconfig file is named, with the fix", { timeout: 30_000 }, async () => {
     const r = await run(["approve", "web", "-n", "shop", "--kubeconfig", "/nonexistent/kubeconfig"]);
     expect(r).toEqual({
       code: 1,

@@ -144,7 +144,8 @@ function matches(step: CanaryStep, ctx: StepContext): string[] {
 
 function traffic(index: number, standing: StepStanding, ctx: StepContext): string[] {
   const planned = ctx.traffic[index - 1] ?? 0;
-  const weight = standing === "current" ? (ctx.rollout.status?.trafficWeight ?? planned) : planned;
+  // The live weight for the current step (none written yet means none shifted yet).
+  const weight = standing === "current" ? (ctx.rollout.status?.trafficWeight ?? 0) : planned;
   const dim = standing === "waiting" || standing === "skipped";
   const parts: BarPart[] = [
     { units: weight, char: "█", paint: dim ? ctx.style.dim : ctx.style.info },
