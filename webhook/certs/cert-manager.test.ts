@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { SILENT_LOGGER } from "../../src/kube/log.ts";
 import { CertManager, type CertStore, type StoredCertificates } from "./cert-manager.ts";
-import { servingHosts } from "./generate.ts";
-import type { CertificatePolicy, CertificateSet } from "./rotation.ts";
+import type { CertificateSet } from "./rotation.ts";
 import { fromSecretData, toSecretData } from "./secret-format.ts";
+import { MINUTE, TEST_POLICY } from "../testing/cert-policy.ts";
 
-const MINUTE = 60_000;
-const policy: CertificatePolicy = {
-  caLifetimeMs: 90 * MINUTE,
-  servingLifetimeMs: 30 * MINUTE,
-  caOverlapMs: 2 * MINUTE,
-  hosts: servingHosts("slipway-webhook", "slipway-system", true),
-};
+const policy = TEST_POLICY;
 
 /** A Secret with resourceVersion semantics, like the API server's. */
 class MemorySecret implements CertStore {

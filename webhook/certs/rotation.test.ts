@@ -1,22 +1,11 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { servingCertificateFits, servingHosts } from "./generate.ts";
-import {
-  applyPlan,
-  planCertificates,
-  pruneBundle,
-  type CertificatePolicy,
-  type CertificateSet,
-} from "./rotation.ts";
+import { applyPlan, planCertificates, pruneBundle, type CertificateSet } from "./rotation.ts";
 import { fromSecretData, toSecretData } from "./secret-format.ts";
+import { MINUTE, TEST_POLICY } from "../testing/cert-policy.ts";
 
-const MINUTE = 60_000;
-const policy: CertificatePolicy = {
-  caLifetimeMs: 90 * MINUTE,
-  servingLifetimeMs: 30 * MINUTE,
-  caOverlapMs: 2 * MINUTE,
-  hosts: servingHosts("slipway-webhook", "slipway-system", true),
-};
+const policy = TEST_POLICY;
 const at = (minutes: number) => new Date(Date.UTC(2026, 2, 1, 12, 0, 0) + minutes * MINUTE);
 
 async function step(set: CertificateSet | undefined, minutes: number): Promise<CertificateSet> {
