@@ -238,7 +238,11 @@ describe("Informer", () => {
     server.seed(cmPath("after"), { metadata: { name: "after" } });
     await waitFor(() => events.length === 1, "events on the new watch");
     expect(lists()).toHaveLength(1);
-    expect(resets).toBe(1); // the suspect connection was abandoned, not reused
+    // Every stall abandoned the suspect connection instead of reusing it (a slow machine may see the new, quiet
+    // watch stall once more before the event arrives).
+    const stalls = seen.filter((r) => r === "stalled").length;
+    expect(stalls).toBeGreaterThanOrEqual(1);
+    expect(resets).toBe(stalls);
   });
 
   it("keeps a quiet but healthy watch: bookmarks feed the watchdog, and it never polls", async () => {

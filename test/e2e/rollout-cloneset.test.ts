@@ -33,6 +33,7 @@ import {
   setTemplate,
   waitForRollout,
 } from "./rollout/fixtures.ts";
+import { withController } from "./rollout/controller-process.ts";
 import { slipwayPlan } from "./rollout/plan.ts";
 import {
   allOnNewRevision,
@@ -171,54 +172,54 @@ describe("a CloneSet release with nginx traffic routing", () => {
 
   it("the canary Service selects the CloneSet's canary revision and the stable Service its stable one; the finish removes both pins", async () => {
     await withNamespace(
-      async (ns) => {
-        const backend = { service: { name: NAME, port: { number: 80 } } };
-        await applyJson(
-          [
-            cloneSet({ name: NAME, namespace: ns, replicas: N, image: V1 }) as unknown as JsonObject,
-            {
-              apiVersion: "v1",
-              kind: "Service",
-              metadata: { name: NAME, namespace: ns },
-              spec: { selector: { app: NAME }, ports: [{ name: "http", port: 80 }] },
-            },
-            {
-              apiVersion: "networking.k8s.io/v1",
-              kind: "Ingress",
-              metadata: { name: NAME, namespace: ns },
-              spec: {
-                ingressClassName: "nginx",
-                rules: [
-                  { host: "web.example", http: { paths: [{ path: "/", pathType: "Prefix", backend }] } },
-                ],
+      (ns) =>
+        withController("cloneset-nginx", ns, async () => {
+          const backend = { service: { name: NAME, port: { number: 80 } } };
+          await applyJson(
+            [
+              cloneSet({ name: NAME, namespace: ns, replicas: N, image: V1 }) as unknown as JsonObject,
+              {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: NAME, namespace: ns },
+                spec: { selector: { app: NAME }, ports: [{ name: "http", port: 80 }] },
               },
+              {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "Ingress",
+                metadata: { name: NAME, namespace: ns },
+                spec: {
+                  ingressClassName: "nginx",
+                  rules: [
+                    { host: "web.example", http: { paths: [{ path: "/", pathType: "Prefix", backend }] } },
+                  ],
+                },
+              },
+            ],
+            ns,
+          );
+          await workloadReady(ns, CLONESET);
+          await grantRolloutOperator(ns, "alice");
+          const stable = hash((await getCloneSet(ns, NAME)).status?.updateRevision);
+          const manifest = rolloutManifest(ns, NAME, {
+            kind: "CloneSet",
+            steps: [
+              { replicas: 1, traffic: "5%" },
+              { replicas: "50%", traffic: "50%", pause: {} },
+              { replicas: "100%" },
+            ],
+          }) as unknown as { spec: { strategy: { canary: Record<string, unknown> } } };
+          const trafficRouting = { service: NAME, gracePeriodSeconds: 1, nginx: { ingress: NAME } };
+          const rollout = {
+            ...manifest,
+            spec: {
+              ...manifest.spec,
+              strategy: { canary: { ...manifest.spec.strategy.canary, trafficRouting } },
             },
-          ],
-          ns,
-        );
-        await workloadReady(ns, CLONESET);
-        await grantRolloutOperator(ns, "alice");
-        const stable = hash((await getCloneSet(ns, NAME)).status?.updateRevision);
-        const manifest = rolloutManifest(ns, NAME, {
-          kind: "CloneSet",
-          steps: [
-            { replicas: 1, traffic: "5%" },
-            { replicas: "50%", traffic: "50%", pause: {} },
-            { replicas: "100%" },
-          ],
-        }) as unknown as { spec: { strategy: { canary: Record<string, unknown> } } };
-        const trafficRouting = { service: NAME, gracePeriodSeconds: 1, nginx: { ingress: NAME } };
-        const rollout = {
-          ...manifest,
-          spec: {
-            ...manifest.spec,
-            strategy: { canary: { ...manifest.spec.strategy.canary, trafficRouting } },
-          },
-        };
-        await applyJson([rollout as unknown as JsonObject], ns);
-        await until(ns, "attached and Healthy", at.healthy);
+          };
+          await applyJson([rollout as unknown as JsonObject], ns);
+          await until(ns, "attached and Healthy", at.healthy);
 
-        try {
           await setTemplate(ns, "CloneSet", NAME, V2);
           const paused = await until(ns, "at the approval pause", at.approvalPause);
           const canary = paused.status?.canaryRevision ?? "";
@@ -258,10 +259,7 @@ describe("a CloneSet release with nginx traffic routing", () => {
           expect(await getJson(ing(ns, `${NAME}-canary`))).toBeUndefined();
           expect(specOf(await getJson(svc(ns, NAME)))["selector"]).toEqual({ app: NAME });
           expect((await selected(canary)).length).toBe(N);
-        } catch (err) {
-          throw new Error(`${(err as Error).message}\n${tail(controller)}\nnamespace ${ns}`, { cause: err });
-        }
-      },
+        }),
       { prefix: "cloneset-nginx" },
     );
   }, 180_000);
