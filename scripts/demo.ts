@@ -181,10 +181,10 @@ function unsupported(controller: Child): string | undefined {
   return `the controller cannot run this Rollout: ${message} (this build of slipway controller lacks a step type the demo uses)`;
 }
 
+// A step's approval pause is part of a progressing release (phase Progressing, step state Paused, SPEC §2.1);
+// phase Paused is kept for spec.paused and inconclusive analysis.
 function waitsForApproval(r: Rollout): boolean {
-  return (
-    r.status?.phase === "Paused" && r.status.currentStepState === "Paused" && r.status.currentStepIndex === 3
-  );
+  return r.status?.currentStepState === "Paused" && r.status.currentStepIndex === 3;
 }
 
 function latestOutcome(r: Rollout): string | undefined {
