@@ -71,7 +71,7 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   const readiness: HealthCheck[] = [
     { name: "shutdown", check: () => ({ ok: !stopping, detail: stopping ? "stopping" : "running" }) },
     informersSynced(controller.informers),
-    leaderState(() => elector === undefined || elector.isLeader()),
+    leaderState(() => (o.leaderElect ? elector?.isLeader() === true : true)),
   ];
   if (o.webhook !== undefined) readiness.push(webhookReady(() => webhook));
   const metrics = await startMetricsServer({
