@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containsAll } from "./kube/cert-store.ts";
+import { containsAll } from "./configuration-patch.ts";
 import { mutatingConfiguration, validatingConfiguration } from "./configurations.ts";
 
 type Hook = Record<string, unknown> & { clientConfig: Record<string, unknown> };

@@ -1,5 +1,6 @@
 // The `slipway` Mutating/ValidatingWebhookConfigurations (SPEC §4.1, §4.2), built from where the webhook
-// is reachable and the CA bundle. Slipway creates or updates them itself, so they always match the server.
+// is reachable and the CA bundle. Local mode registers them as built here; in a cluster the Helm chart
+// installs the same content and Slipway only patches their caBundle (configuration-patch.ts).
 
 import {
   GROUP,

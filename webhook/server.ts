@@ -15,8 +15,8 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
 } from "./admission-review.ts";
+import { slipwayMetrics } from "../src/metrics/slipway-metrics.ts";
 import { mutateRollout, mutateWorkload, validateRollout, type HandlerDeps } from "./handlers.ts";
-import { webhookMetrics } from "./metrics.ts";
 import { PATHS } from "./paths.ts";
 
 /** An UPDATE carries object and oldObject; objects reach ~1.5 MiB in etcd, so 8 MiB leaves headroom. */
@@ -76,7 +76,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     // Per-request lines would dominate at admission rates; decisions are logged by the route instead.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const metrics = options.metrics === undefined ? undefined : webhookMetrics(options.metrics);
+  const metrics = options.metrics === undefined ? undefined : slipwayMetrics(options.metrics).webhook;
   let draining = false;
   let hasCertificate = options.tls !== undefined;
 

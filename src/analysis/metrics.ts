@@ -1,8 +1,11 @@
 // `slipway_analysis_measurements_total{result}` (SPEC §7). The gate talks to a small sink (no-op by
-// default, easy to assert in tests); AnalysisMetrics backs it with prom-client on the registry the
-// controller serves (the lead wires the registry in main.ts).
-import { Counter, type Registry } from "prom-client";
-import { MEASUREMENT_PHASES, type MeasurementPhase } from "../api/rollout-status.ts";
+// default, easy to assert in tests); AnalysisMetrics points it at the counter defined once in
+// src/metrics/slipway-metrics.ts, on the registry the controller serves.
+import type { Registry } from "prom-client";
+import type { MeasurementPhase } from "../api/rollout-status.ts";
+import { slipwayMetrics, type SlipwayMetrics } from "../metrics/slipway-metrics.ts";
+
+export { MEASUREMENTS_METRIC } from "../metrics/slipway-metrics.ts";
 
 export interface AnalysisMetricsSink {
   /** One measurement taken, by its phase: Successful, Failed, Inconclusive or Error. */
@@ -11,23 +14,14 @@ export interface AnalysisMetricsSink {
 
 export const NOOP_ANALYSIS_METRICS: AnalysisMetricsSink = { measurement: () => {} };
 
-export const MEASUREMENTS_METRIC = "slipway_analysis_measurements_total";
-
 export class AnalysisMetrics implements AnalysisMetricsSink {
-  readonly #measurements: Counter<"result">;
+  readonly #metrics: SlipwayMetrics;
 
   constructor(registry: Registry) {
-    this.#measurements = new Counter({
-      name: MEASUREMENTS_METRIC,
-      help: "Analysis measurements taken, by result (Successful, Failed, Inconclusive, Error)",
-      labelNames: ["result"],
-      registers: [registry],
-    });
-    // Every result is exported from the start, so rate() and alerts see a 0 before the first one.
-    for (const result of MEASUREMENT_PHASES) this.#measurements.inc({ result }, 0);
+    this.#metrics = slipwayMetrics(registry);
   }
 
   measurement(result: MeasurementPhase): void {
-    this.#measurements.inc({ result });
+    this.#metrics.measured(result);
   }
 }

@@ -2,7 +2,7 @@ import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { KubeMetrics } from "../kube/metrics.ts";
 import { informersSynced, leaderState, startMetricsServer, type MetricsServer } from "./server.ts";
-import { slipwayMetrics } from "./slipway-metrics.ts";
+import { SPEC_METRIC_NAMES, slipwayMetrics } from "./slipway-metrics.ts";
 
 let server: MetricsServer | undefined;
 afterEach(async () => {
@@ -45,18 +45,7 @@ describe("the metrics server", () => {
     const first = await get("/metrics");
     expect(first.status).toBe(200);
     expect(first.type).toContain("text/plain");
-    for (const name of [
-      "controller_runtime_reconcile_total",
-      "controller_runtime_reconcile_time_seconds",
-      "workqueue_depth",
-      "workqueue_adds_total",
-      "workqueue_queue_duration_seconds",
-      "controller_runtime_webhook_requests_total",
-      "controller_runtime_webhook_latency_seconds",
-      "slipway_rollout_info",
-      "slipway_release_duration_seconds",
-      "slipway_analysis_measurements_total",
-    ]) {
+    for (const name of SPEC_METRIC_NAMES) {
       expect(first.body, name).toContain(`# TYPE ${name} `);
     }
     const t = first.body;

@@ -1,9 +1,26 @@
 // Slipway's Prometheus metrics (SPEC §7), named like controller-runtime's where the meaning is the same so
 // existing dashboards work. The work queue, informer and leader-election metrics live in src/kube/metrics.ts
-// (KubeMetrics); this file adds the reconciler's, the webhook's and Slipway's own. One set per registry:
-// asking twice for the same registry returns the same objects (prom-client refuses duplicate names).
+// (KubeMetrics); this file defines the reconciler's, the webhook's and Slipway's own — the only place each
+// of these names is defined. One set per registry (the controller process has one): asking twice for the
+// same registry returns the same objects (prom-client refuses duplicate names).
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { MeasurementPhase } from "../api/rollout-status.ts";
+import { MEASUREMENT_PHASES, type MeasurementPhase } from "../api/rollout-status.ts";
+
+export const MEASUREMENTS_METRIC = "slipway_analysis_measurements_total";
+
+/** The metric names SPEC §7 promises on /metrics (the tests check that each one is served). */
+export const SPEC_METRIC_NAMES = [
+  "controller_runtime_reconcile_total",
+  "controller_runtime_reconcile_time_seconds",
+  "workqueue_depth",
+  "workqueue_adds_total",
+  "workqueue_queue_duration_seconds",
+  "controller_runtime_webhook_requests_total",
+  "controller_runtime_webhook_latency_seconds",
+  "slipway_rollout_info",
+  "slipway_release_duration_seconds",
+  MEASUREMENTS_METRIC,
+] as const;
 
 export type ReconcileResult = "success" | "error" | "requeue" | "requeue_after";
 
@@ -84,11 +101,13 @@ export class SlipwayMetrics {
       registers,
     });
     this.measurements = new Counter({
-      name: "slipway_analysis_measurements_total",
+      name: MEASUREMENTS_METRIC,
       help: "Analysis measurements taken, by result (Successful, Failed, Inconclusive, Error)",
       labelNames: ["result"],
       registers,
     });
+    // Every result is exported from the start, so rate() and alerts see a 0 before the first one.
+    for (const result of MEASUREMENT_PHASES) this.measurements.inc({ result }, 0);
   }
 
   /** One reconcile of `controller` ended; `seconds` is how long it took. */

@@ -22,6 +22,11 @@ import {
   type ResourceRef,
 } from "../kube/resources.ts";
 import { patchStatus } from "../kube/patch.ts";
+import {
+  slipwayMetrics,
+  type ReconcileResult as ReconcileOutcome,
+  type SlipwayMetrics,
+} from "../metrics/slipway-metrics.ts";
 import { runWorkers } from "../kube/worker.ts";
 import { WorkQueue } from "../kube/workqueue.ts";
 import type { Rollout } from "../api/rollout.ts";
@@ -29,7 +34,6 @@ import type { ReconcileIO, RolloutObject } from "./io.ts";
 import { KubeAnalysis } from "./kube/analysis-ports.ts";
 import { kubeReconcileIO } from "./kube/reconcile-io.ts";
 import { CachedWorkloadIO, kindKey, type WriteCounter } from "./kube/workload-io.ts";
-import { ControllerMetrics } from "./metrics.ts";
 import { createReconciler, type ReconcileResult } from "./reconcile.ts";
 
 export interface ControllerOptions {
@@ -56,6 +60,8 @@ const WORKLOAD_API_VERSIONS: Readonly<Record<string, string>> = {
 };
 
 const WORKLOAD_INDEX = "workload";
+/** The `controller` label of the reconcile metrics and the `name` of the work queue's. */
+const CONTROLLER_NAME = "rollout";
 
 interface OwnerRef {
   readonly kind?: string;
@@ -74,7 +80,7 @@ export class RolloutController {
   readonly #queue: WorkQueue<string>;
   readonly #rollouts: Informer<KubeObject>;
   readonly #caches = new Map<string, Informer<KubeObject>>();
-  readonly #metrics: ControllerMetrics;
+  readonly #metrics: SlipwayMetrics;
   readonly #analysis: KubeAnalysis;
   /** Rollouts this process wrote, until the watch delivers a version at least as new. */
   readonly #written = new Map<string, { readonly obj: KubeObject; readonly from: string }>();
@@ -82,8 +88,8 @@ export class RolloutController {
   constructor(options: ControllerOptions) {
     this.#o = options;
     this.#log = options.logger;
-    this.#metrics = new ControllerMetrics(options.registry);
-    this.#queue = new WorkQueue<string>({ metrics: options.kubeMetrics.workQueue("rollout") });
+    this.#metrics = slipwayMetrics(options.registry);
+    this.#queue = new WorkQueue<string>({ metrics: options.kubeMetrics.workQueue(CONTROLLER_NAME) });
     const informer = (resource: ResourceRef, name: string, indexers = {}) =>
       new Informer<KubeObject>({
         transport: options.client,
@@ -168,9 +174,14 @@ export class RolloutController {
     }
   }
 
+  /** Every cache this controller keeps (readiness waits for all of them to have listed). */
+  get informers(): readonly Informer<KubeObject>[] {
+    return [this.#rollouts, ...this.#caches.values(), ...this.#analysis.informers];
+  }
+
   /** Starts every informer (on every replica) and resolves once all have listed. */
   async startInformers(): Promise<void> {
-    const all = [this.#rollouts, ...this.#caches.values(), ...this.#analysis.informers];
+    const all = this.informers;
     for (const informer of all) informer.start();
     await Promise.all(all.map((i) => i.waitForSync()));
     this.#log.info({ informers: all.length }, "caches synced");
@@ -196,8 +207,7 @@ export class RolloutController {
 
   async stop(): Promise<void> {
     this.#queue.shutDown();
-    const all = [this.#rollouts, ...this.#caches.values(), ...this.#analysis.informers];
-    await Promise.all(all.map((i) => i.stop()));
+    await Promise.all(this.informers.map((i) => i.stop()));
   }
 
   #current(key: string): KubeObject | undefined {
@@ -245,7 +255,7 @@ export class RolloutController {
       const problems = parsed.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
       log.warn({ problems }, "the Rollout is invalid; fix it (kubectl slipway lint shows the same problems)");
       await this.#reportInvalid(raw, problems);
-      this.#metrics.reconciled("error", started);
+      this.#reconciled("error", started);
       return undefined;
     }
     let result: ReconcileResult;
@@ -255,10 +265,17 @@ export class RolloutController {
         Date.now(),
       );
     } catch (err) {
-      this.#metrics.reconciled("error", started);
+      this.#reconciled("error", started);
       throw err;
     }
-    this.#metrics.reconciled(result.conflict === true ? "requeue" : "success", started);
+    this.#reconciled(
+      result.conflict === true
+        ? "requeue"
+        : result.requeueAfterMs === undefined
+          ? "success"
+          : "requeue_after",
+      started,
+    );
     if (result.phase !== undefined) this.#metrics.rollout(namespace, name, result.phase, result.step ?? 0);
     for (const ended of result.ended ?? []) this.#metrics.released(ended.outcome, ended.seconds);
     // Lines about the outcome carry the revision and step it ended at.
@@ -281,6 +298,11 @@ export class RolloutController {
     return result.requeueAfterMs === undefined
       ? undefined
       : { requeueAfterMs: Math.max(1, result.requeueAfterMs) };
+  }
+
+  /** controller-runtime's result labels: success, error, requeue (conflict), requeue_after (a timer). */
+  #reconciled(result: ReconcileOutcome, startedAt: number): void {
+    this.#metrics.reconciled(CONTROLLER_NAME, result, (performance.now() - startedAt) / 1000);
   }
 
   #io(key: string, log: Logger): ReconcileIO {

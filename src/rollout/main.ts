@@ -1,6 +1,4 @@
 // Wiring of a running controller process: client, caches, leader election, workers, the webhook, metrics.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { createKubeClient, type KubeClient } from "../kube/client.ts";
@@ -9,6 +7,8 @@ import { EventRecorder } from "../kube/events.ts";
 import { LeaderElector } from "../kube/leader-election.ts";
 import { KubeMetrics } from "../kube/metrics.ts";
 import { CLONESETS, collectionPath, groupVersionPath, NAMESPACES, objectPath } from "../kube/resources.ts";
+import { informersSynced, leaderState, startMetricsServer, type HealthCheck } from "../metrics/server.ts";
+import type { RunningWebhook } from "../../webhook/run.ts";
 import { RolloutController } from "./controller.ts";
 
 export interface StartControllerOptions {
@@ -64,11 +64,27 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     slipwayNamespace: o.slipwayNamespace,
   });
 
-  const metrics = await serveMetrics(registry, o.metricsPort, o.webhook?.local !== false);
-  const metricsPort = (metrics.address() as AddressInfo).port;
+  let webhook: RunningWebhook | undefined;
+  let elector: LeaderElector | undefined;
+  let stopping = false;
+  // A standby replica is Ready (see leaderState): it serves the webhook and takes over within a lease.
+  const readiness: HealthCheck[] = [
+    { name: "shutdown", check: () => ({ ok: !stopping, detail: stopping ? "stopping" : "running" }) },
+    informersSynced(controller.informers),
+    leaderState(() => (o.leaderElect ? elector?.isLeader() === true : true)),
+  ];
+  if (o.webhook !== undefined) readiness.push(webhookReady(() => webhook));
+  const metrics = await startMetricsServer({
+    port: o.metricsPort,
+    // In a pod the kubelet and Prometheus reach it from outside; anywhere else it stays on loopback.
+    host: o.webhook?.local === false ? "0.0.0.0" : "127.0.0.1",
+    registry,
+    liveness: [{ name: "ping", check: () => ({ ok: true }) }],
+    readiness,
+  });
+  const metricsPort = metrics.port;
   log.info({ port: metricsPort }, "metrics serving");
 
-  let webhook: { stop(): Promise<void>; url: string } | undefined;
   if (o.webhook !== undefined) {
     const { runWebhook } = await import("../../webhook/run.ts");
     webhook = await runWebhook({
@@ -88,7 +104,6 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
   await controller.startInformers();
   const stopWork = new AbortController();
   let done: Promise<void>;
-  let elector: LeaderElector | undefined;
   if (o.leaderElect) {
     await ensureNamespace(client, o.slipwayNamespace);
     let lost: () => void = () => {};
@@ -127,35 +142,32 @@ export async function startController(o: StartControllerOptions): Promise<Runnin
     metricsPort,
     webhookUrl: webhook?.url,
     async stop() {
+      stopping = true;
       stopWork.abort();
       await elector?.stop();
       await controller.stop();
       await webhook?.stop();
       await recorder.flush();
-      await new Promise<void>((resolve) => metrics.close(() => resolve()));
+      await metrics.close();
       await client.kc.closeConnections();
     },
   };
 }
 
-async function serveMetrics(registry: Registry, port: number, loopback: boolean): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url === "/metrics") {
-      registry
-        .metrics()
-        .then((text) => response.writeHead(200, { "Content-Type": registry.contentType }).end(text))
-        .catch((err: unknown) => response.writeHead(500).end(String(err)));
-      return;
-    }
-    if (request.url === "/healthz" || request.url === "/readyz")
-      return void response.writeHead(200).end("ok");
-    response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, loopback ? "127.0.0.1" : "0.0.0.0", () => resolve());
-  });
-  return server;
+/** The webhook in this process: ready once it listens with a certificate and its Rollout cache synced. */
+function webhookReady(running: () => RunningWebhook | undefined): HealthCheck {
+  return {
+    name: "webhook",
+    check: () => {
+      const webhook = running();
+      if (webhook === undefined) return { ok: false, detail: "starting" };
+      const ready = webhook.server.isReady();
+      return {
+        ok: ready,
+        detail: ready ? webhook.url : "not serving (no certificate, cache not synced, or draining)",
+      };
+    },
+  };
 }
 
 /**

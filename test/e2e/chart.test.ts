@@ -17,6 +17,13 @@ import {
   withNamespace,
 } from "./lib/index.ts";
 import { helm, kubectl, template, CHART } from "./chart/tools.ts";
+import { installCrds } from "./rollout/fixtures.ts";
+import { mutatingConfiguration, validatingConfiguration } from "../../webhook/configurations.ts";
+
+type Check = [verb: string, resource: string, ...flags: string[]];
+/** One can-i question per verb. */
+const verbs = (list: readonly string[], resource: string, ...flags: string[]): Check[] =>
+  list.map((verb) => [verb, resource, ...flags]);
 
 type Doc = { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
 
@@ -86,6 +93,21 @@ describe("charts/slipway", () => {
     });
   });
 
+  it("renders the webhook entries exactly as webhook/configurations.ts builds them (the controller patches only the caBundle)", () => {
+    const all = docs(template("slipway", "slipway-system"));
+    const input = {
+      endpoint: { type: "service", namespace: "slipway-system", name: "slipway-webhook", port: 443 },
+      caBundle: undefined,
+      namespace: "slipway-system",
+    } as const;
+    expect(at(find(all, "MutatingWebhookConfiguration", "slipway"), "webhooks")).toEqual(
+      mutatingConfiguration(input)["webhooks"],
+    );
+    expect(at(find(all, "ValidatingWebhookConfiguration", "slipway"), "webhooks")).toEqual(
+      validatingConfiguration(input)["webhooks"],
+    );
+  });
+
   it("no RBAC rule uses wildcards, and only the release namespace's Role mentions Secrets", () => {
     const all = docs(template("slipway", "slipway-system"));
     const rules = all
@@ -139,6 +161,8 @@ describe("the chart's RBAC, applied for real", () => {
   // `kubectl auth can-i` resolves a resource through discovery: without Istio's API the istio checks would
   // ask about a core-group resource. Stand-in CRDs only where Istio is not installed.
   beforeAll(async () => {
+    // Likewise Slipway's own resources: served once the CRDs are installed (not yet on a fresh cluster).
+    await installCrds();
     try {
       await admin().request({ method: "GET", path: "/apis/networking.istio.io" });
     } catch {
@@ -153,7 +177,37 @@ describe("the chart's RBAC, applied for real", () => {
   /** `kubectl auth can-i` as the controller's ServiceAccount: true for "yes". */
   function can(sa: string, verb: string, resource: string, ...flags: string[]): boolean {
     const r = kubectl(["auth", "can-i", verb, resource, "--as", sa, ...flags]);
-    return r.stdout.trim() === "yes";
+    const answer = r.stdout.trim();
+    // A "no" to a question about a resource the server does not know would prove nothing.
+    if ((answer !== "yes" && answer !== "no") || /resource type/.test(r.stderr))
+      throw new Error(`kubectl auth can-i ${verb} ${resource} ${flags.join(" ")}: ${r.stdout}${r.stderr}`);
+    return answer === "yes";
+  }
+
+  /**
+   * The same question as a SubjectAccessReview, for a resource the API server may not serve (OpenKruise's
+   * CloneSets): `kubectl auth can-i` resolves its argument through discovery and asks the wrong thing then.
+   */
+  function canByReview(
+    sa: string,
+    verb: string,
+    group: string,
+    resource: string,
+    namespace: string,
+  ): boolean {
+    const [, saNamespace] = sa.split(":");
+    const review = {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SubjectAccessReview",
+      spec: {
+        user: sa,
+        groups: ["system:serviceaccounts", `system:serviceaccounts:${saNamespace}`, "system:authenticated"],
+        resourceAttributes: { verb, group, resource, namespace },
+      },
+    };
+    const r = kubectl(["create", "-o", "json", "-f", "-"], JSON.stringify(review));
+    if (r.status !== 0) throw new Error(`SubjectAccessReview failed: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { status?: { allowed?: boolean } }).status?.allowed === true;
   }
 
   async function withRbac(
@@ -180,61 +234,124 @@ describe("the chart's RBAC, applied for real", () => {
     });
   }
 
-  it("the ServiceAccount can do what the controller and webhook need", async () => {
+  // Every call the controller and the webhook make (docs/decisions/operate-rbac-inventory.md), by verb.
+  const needed = (release: string, other: string): Check[] => [
+    ...verbs(["get", "list", "watch", "update", "patch"], "rollouts.rollouts.slipway.dev", "-n", other),
+    ["watch", "rollouts.rollouts.slipway.dev", "-A"],
+    ...verbs(
+      ["get", "update", "patch"],
+      "rollouts.rollouts.slipway.dev",
+      "--subresource=status",
+      "-n",
+      other,
+    ),
+    ["update", "rollouts.rollouts.slipway.dev", "--subresource=finalizers", "-n", other],
+    ...verbs(["get", "list", "watch"], "analysistemplates.rollouts.slipway.dev", "-n", other),
+    ...verbs(["get", "list", "watch"], "clusteranalysistemplates.rollouts.slipway.dev"),
+    ...verbs(["get", "list", "watch", "create", "patch", "delete"], "deployments.apps", "-n", other),
+    ["update", "deployments.apps", "--subresource=finalizers", "-n", other],
+    ...verbs(["get", "list", "watch", "patch"], "statefulsets.apps", "-n", other),
+    ...verbs(["get", "list", "watch", "create", "patch"], "replicasets.apps", "-n", other),
+    ...verbs(["list", "watch"], "controllerrevisions.apps", "-n", other),
+    ...verbs(["list", "watch", "delete"], "pods", "-n", other),
+    ...verbs(["get", "create", "patch", "delete"], "services", "-n", other),
+    ...verbs(["get", "create", "patch", "delete"], "ingresses.networking.k8s.io", "-n", other),
+    ...verbs(["get", "patch"], "virtualservices.networking.istio.io", "-n", other),
+    ...verbs(["get", "patch"], "destinationrules.networking.istio.io", "-n", other),
+    ...verbs(["create", "patch"], "events.events.k8s.io", "-n", other),
+    ...verbs(["get", "patch"], "mutatingwebhookconfigurations.admissionregistration.k8s.io/slipway"),
+    ...verbs(["get", "patch"], "validatingwebhookconfigurations.admissionregistration.k8s.io/slipway"),
+    ["get", `namespaces/${release}`],
+    ["create", "secrets", "-n", release],
+    ...verbs(["get", "update"], "secrets/slipway-webhook-certs", "-n", release),
+    // Header values of ClusterAnalysisTemplates come from Secrets in Slipway's namespace, by name.
+    ["get", "secrets/prometheus-token", "-n", release],
+    ["create", "leases.coordination.k8s.io", "-n", release],
+    ...verbs(["get", "update"], "leases.coordination.k8s.io/slipway-controller", "-n", release),
+  ];
+
+  // What it must not do: Secrets elsewhere, anything it never calls, and every cluster-wide power.
+  const forbidden = (release: string, other: string): Check[] => [
+    ...verbs(["get", "list", "watch"], "secrets", "-n", other),
+    ["get", "secrets/slipway-webhook-certs", "-n", other],
+    ["list", "secrets", "-A"],
+    ["get", "secrets", "-n", "kube-system"],
+    ...verbs(["list", "watch", "delete", "patch"], "secrets", "-n", release),
+    ["update", "secrets/someone-elses", "-n", release],
+    ["create", "secrets", "-n", other],
+    // Workloads are patched, never replaced; only the canary Deployment is ever deleted.
+    ...verbs(["update"], "deployments.apps", "-n", other),
+    ...verbs(["create", "update", "delete"], "statefulsets.apps", "-n", other),
+    ...verbs(["update", "delete"], "replicasets.apps", "-n", other),
+    ...verbs(["create", "update", "patch", "get"], "pods", "-n", other),
+    ["create", "pods", "--subresource=exec", "-n", other],
+    ["create", "pods", "--subresource=eviction", "-n", other],
+    ...verbs(["list", "watch", "update"], "services", "-n", other),
+    ...verbs(["list", "update"], "ingresses.networking.k8s.io", "-n", other),
+    ...verbs(["create", "delete", "update", "list"], "virtualservices.networking.istio.io", "-n", other),
+    ...verbs(["create", "delete"], "destinationrules.networking.istio.io", "-n", other),
+    ...verbs(["create", "delete"], "rollouts.rollouts.slipway.dev", "-n", other),
+    ...verbs(["update", "delete"], "analysistemplates.rollouts.slipway.dev", "-n", other),
+    ["update", "clusteranalysistemplates.rollouts.slipway.dev"],
+    ["get", "configmaps", "-n", other],
+    ["create", "mutatingwebhookconfigurations.admissionregistration.k8s.io"],
+    ["list", "mutatingwebhookconfigurations.admissionregistration.k8s.io"],
+    ["update", "mutatingwebhookconfigurations.admissionregistration.k8s.io/slipway"],
+    ["patch", "mutatingwebhookconfigurations.admissionregistration.k8s.io/not-slipway"],
+    ["delete", "validatingwebhookconfigurations.admissionregistration.k8s.io/slipway"],
+    ["get", `namespaces/${other}`],
+    ["create", "namespaces"],
+    ["delete", `namespaces/${release}`],
+    ["update", "leases.coordination.k8s.io/slipway-controller", "-n", other],
+    ["update", "leases.coordination.k8s.io/someone-elses", "-n", release],
+    ["delete", "leases.coordination.k8s.io/slipway-controller", "-n", release],
+    ["update", "clusterroles.rbac.authorization.k8s.io"],
+    ["create", "rolebindings.rbac.authorization.k8s.io", "-n", other],
+    ["create", "serviceaccounts", "--subresource=token", "-n", release],
+    ["impersonate", "users"],
+    ["list", "nodes"],
+    ["*", "*"],
+  ];
+
+  it("the ServiceAccount can make every call the controller and webhook make", async () => {
     await withRbac([], (sa, release, other) => {
-      const yes: [string, string, ...string[]][] = [
-        ["watch", "rollouts.rollouts.slipway.dev", "-A"],
-        ["patch", "rollouts.rollouts.slipway.dev", "-n", other],
-        ["update", "rollouts.rollouts.slipway.dev", "--subresource=status", "-n", other],
-        ["update", "rollouts.rollouts.slipway.dev", "--subresource=finalizers", "-n", other],
-        ["list", "clusteranalysistemplates.rollouts.slipway.dev"],
-        ["patch", "deployments.apps", "-n", other],
-        ["create", "replicasets.apps", "-n", other],
-        ["delete", "replicasets.apps", "-n", other],
-        ["patch", "statefulsets.apps", "-n", other],
-        ["list", "controllerrevisions.apps", "-n", other],
-        ["watch", "pods", "-n", other],
-        ["create", "services", "-n", other],
-        ["create", "ingresses.networking.k8s.io", "-n", other],
-        ["patch", "virtualservices.networking.istio.io", "-n", other],
-        ["create", "events", "-n", other],
-        ["update", "mutatingwebhookconfigurations.admissionregistration.k8s.io/slipway"],
-        ["update", "validatingwebhookconfigurations.admissionregistration.k8s.io/slipway"],
-        ["get", `namespaces/${release}`],
-        ["get", "secrets/slipway-webhook-certs", "-n", release],
-        ["update", "secrets/slipway-webhook-certs", "-n", release],
-        ["create", "secrets", "-n", release],
-        ["create", "leases.coordination.k8s.io", "-n", release],
-        ["update", "leases.coordination.k8s.io/slipway-controller", "-n", release],
-      ];
-      const denied = yes.filter(([verb, resource, ...flags]) => !can(sa, verb, resource, ...flags));
+      const checks = needed(release, other);
+      expect(checks.length).toBeGreaterThan(60);
+      const denied = checks.filter(([verb, resource, ...flags]) => !can(sa, verb, resource, ...flags));
       expect(denied.map((c) => c.join(" "))).toEqual([]);
+      const cloneSets = ["get", "list", "watch", "patch"].filter(
+        (verb) => !canByReview(sa, verb, "apps.kruise.io", "clonesets", other),
+      );
+      expect(cloneSets).toEqual([]);
     });
   });
 
-  it("it cannot read Secrets outside its namespace, nor touch what it does not need", async () => {
+  it("it cannot read Secrets outside its namespace, nor do anything the code never does", async () => {
     await withRbac([], (sa, release, other) => {
-      const no: [string, string, ...string[]][] = [
-        ["get", "secrets", "-n", other],
-        ["get", "secrets/slipway-webhook-certs", "-n", other],
-        ["list", "secrets", "-A"],
-        ["get", "secrets", "-n", "kube-system"],
-        ["list", "secrets", "-n", release],
-        ["get", "secrets/someone-elses", "-n", release],
-        ["create", "mutatingwebhookconfigurations.admissionregistration.k8s.io"],
-        ["update", "mutatingwebhookconfigurations.admissionregistration.k8s.io/not-slipway"],
-        ["delete", "validatingwebhookconfigurations.admissionregistration.k8s.io/slipway"],
-        ["create", "pods", "-n", other],
-        ["delete", "pods", "-n", other],
-        ["update", "leases.coordination.k8s.io/slipway-controller", "-n", other],
-        ["get", `namespaces/${other}`],
-        ["delete", "virtualservices.networking.istio.io", "-n", other],
-        ["update", "clusterroles.rbac.authorization.k8s.io"],
-        ["*", "*"],
-      ];
-      const allowed = no.filter(([verb, resource, ...flags]) => can(sa, verb, resource, ...flags));
+      const allowed = forbidden(release, other).filter(([verb, resource, ...flags]) =>
+        can(sa, verb, resource, ...flags),
+      );
       expect(allowed.map((c) => c.join(" "))).toEqual([]);
+      const cloneSets = ["create", "update", "delete"].filter((verb) =>
+        canByReview(sa, verb, "apps.kruise.io", "clonesets", other),
+      );
+      expect(cloneSets).toEqual([]);
     });
+  });
+
+  it("rbac.secretNamespaces lets it GET (never list) Secrets in the listed namespaces only", async () => {
+    const tenant = await createNamespace({ prefix: "rbac-tenant" });
+    try {
+      await withRbac([`rbac.secretNamespaces={${tenant}}`], (sa, _release, other) => {
+        expect(can(sa, "get", "secrets/analysis-token", "-n", tenant)).toBe(true);
+        expect(can(sa, "list", "secrets", "-n", tenant)).toBe(false);
+        expect(can(sa, "watch", "secrets", "-n", tenant)).toBe(false);
+        expect(can(sa, "update", "secrets/analysis-token", "-n", tenant)).toBe(false);
+        expect(can(sa, "get", "secrets/analysis-token", "-n", other)).toBe(false);
+      });
+    } finally {
+      await deleteNamespace(tenant);
+    }
   });
 
   it("with watchNamespaces the controller changes workloads only there (reads stay cluster-wide for admission)", async () => {
@@ -246,6 +363,10 @@ describe("the chart's RBAC, applied for real", () => {
         expect(can(sa, "list", "pods", "-n", other)).toBe(false);
         expect(can(sa, "get", "deployments.apps", "-n", other)).toBe(true);
         expect(can(sa, "watch", "rollouts.rollouts.slipway.dev", "-A")).toBe(true);
+        expect(can(sa, "delete", "pods", "-n", watched)).toBe(true);
+        expect(can(sa, "delete", "pods", "-n", other)).toBe(false);
+        expect(can(sa, "create", "events.events.k8s.io", "-n", other)).toBe(false);
+        expect(can(sa, "get", "secrets", "-n", watched)).toBe(false);
       });
     } finally {
       await deleteNamespace(watched);

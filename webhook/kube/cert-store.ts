@@ -1,19 +1,21 @@
 // The CertStore on a real API server: the Secret `slipway-webhook-certs` in Slipway's namespace and the
-// two `slipway` webhook configurations. Writes carry resourceVersion preconditions; nothing is blind.
+// two `slipway` webhook configurations. Writes carry resourceVersion preconditions; nothing is blind. The
+// configurations get a JSON patch of only what Slipway owns (configuration-patch.ts), never a replacement.
 
 import { WEBHOOK_CERT_SECRET, WEBHOOK_CONFIGURATION_NAME } from "../../src/api/names.ts";
 import type { ApiTransport } from "../../src/kube/client.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "../../src/kube/errors.ts";
+import { jsonPatch } from "../../src/kube/patch.ts";
 import { collectionPath, objectPath, type ResourceRef } from "../../src/kube/resources.ts";
 import type { CertStore, StoredCertificates } from "../certs/cert-manager.ts";
 import type { CertificateSet } from "../certs/rotation.ts";
 import { fromSecretData, toSecretData } from "../certs/secret-format.ts";
+import { planConfiguration, type LiveConfiguration, type Ownership } from "../configuration-patch.ts";
 import {
   mutatingConfiguration,
   validatingConfiguration,
   type ConfigurationInput,
 } from "../configurations.ts";
-import { isJsonObject } from "../json-patch.ts";
 
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets", namespaced: true };
 const NAMESPACES: ResourceRef = { group: "", version: "v1", plural: "namespaces", namespaced: false };
@@ -30,10 +32,10 @@ interface SecretObject {
   readonly data?: Record<string, string>;
 }
 
-interface Configuration {
-  readonly metadata?: { readonly resourceVersion?: string; readonly labels?: Record<string, string> };
-  readonly webhooks?: readonly Record<string, unknown>[];
-}
+type Json = Record<string, unknown>;
+
+/** Conflicts in a row before a publish gives up (the cert manager retries the whole pass later). */
+const MAX_PUBLISH_ATTEMPTS = 5;
 
 export interface KubeCertStoreOptions {
   readonly transport: ApiTransport;
@@ -97,30 +99,55 @@ export class KubeCertStore implements CertStore {
 
   async publishCaBundle(caBundle: string): Promise<void> {
     const input = { ...this.#o.configuration, caBundle };
-    await this.#apply(MUTATING, mutatingConfiguration(input));
-    await this.#apply(VALIDATING, validatingConfiguration(input));
+    // Local mode registered the configurations itself; in a cluster the Helm chart owns them.
+    const owns: Ownership = input.endpoint.type === "url" ? "entries" : "caBundle";
+    await this.#publish(MUTATING, "MutatingWebhookConfiguration", mutatingConfiguration(input), owns);
+    await this.#publish(VALIDATING, "ValidatingWebhookConfiguration", validatingConfiguration(input), owns);
   }
 
-  /** Create, or update when any field Slipway sets differs (server-side defaults are left alone). */
-  async #apply(resource: ResourceRef, desired: Record<string, unknown>): Promise<void> {
-    let live: Configuration;
-    try {
-      live = await this.#t.request<Configuration>({
-        method: "GET",
-        path: objectPath(resource, WEBHOOK_CONFIGURATION_NAME),
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await this.#t.request({ method: "POST", path: collectionPath(resource), body: desired });
-      return;
+  /** Writes only what Slipway owns (configuration-patch.ts), re-reading after a lost race. */
+  async #publish(resource: ResourceRef, kind: string, desired: Json, owns: Ownership): Promise<void> {
+    const path = objectPath(resource, WEBHOOK_CONFIGURATION_NAME);
+    for (let attempt = 1; attempt <= MAX_PUBLISH_ATTEMPTS; attempt++) {
+      let live: LiveConfiguration | undefined;
+      try {
+        live = await this.#t.request<LiveConfiguration>({ method: "GET", path });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      const plan = planConfiguration(live, desired, owns);
+      try {
+        switch (plan.type) {
+          case "unchanged":
+            return;
+          case "create":
+            await this.#t.request({ method: "POST", path: collectionPath(resource), body: desired });
+            return;
+          case "absent":
+            throw new Error(
+              `the ${kind} ${WEBHOOK_CONFIGURATION_NAME} does not exist: the Helm chart installs it (run helm upgrade to restore it); Slipway only writes its caBundle`,
+            );
+          case "patch":
+            if (plan.ops.length > 0)
+              await jsonPatch(this.#t, { resource, name: WEBHOOK_CONFIGURATION_NAME }, plan.ops);
+            if (plan.missing.length > 0)
+              throw new Error(
+                `the ${kind} ${WEBHOOK_CONFIGURATION_NAME} has no webhook ${plan.missing.join(", ")}: restore it with helm upgrade (Slipway only writes the caBundle of its webhooks)`,
+              );
+            return;
+          default: {
+            const unknown: never = plan;
+            throw new Error(`unknown configuration plan ${JSON.stringify(unknown)}`);
+          }
+        }
+      } catch (err) {
+        // Someone else wrote in between (another replica, Helm): read again and plan from that.
+        if (!isConflict(err) && !isAlreadyExists(err)) throw err;
+      }
     }
-    if (containsAll(live, desired)) return;
-    const metadata = desired["metadata"] as Record<string, unknown>;
-    await this.#t.request({
-      method: "PUT",
-      path: objectPath(resource, WEBHOOK_CONFIGURATION_NAME),
-      body: { ...desired, metadata: { ...metadata, resourceVersion: live.metadata?.resourceVersion } },
-    });
+    throw new Error(
+      `could not update the ${kind} ${WEBHOOK_CONFIGURATION_NAME} after ${MAX_PUBLISH_ATTEMPTS} attempts (conflicts)`,
+    );
   }
 
   #secret(set: CertificateSet) {
@@ -148,19 +175,4 @@ export class KubeCertStore implements CertStore {
       if (!isAlreadyExists(err)) throw err;
     }
   }
-}
-
-/** Whether every field of `wanted` has the same value in `actual` (lists: same length, item by item). */
-export function containsAll(actual: unknown, wanted: unknown): boolean {
-  if (Array.isArray(wanted)) {
-    return (
-      Array.isArray(actual) &&
-      actual.length === wanted.length &&
-      wanted.every((w, i) => containsAll(actual[i], w))
-    );
-  }
-  if (isJsonObject(wanted)) {
-    return isJsonObject(actual) && Object.entries(wanted).every(([k, w]) => containsAll(actual[k], w));
-  }
-  return actual === wanted;
 }
