@@ -116,7 +116,8 @@ export class ReleaseMonitor {
       (type, rollout: { metadata?: { resourceVersion?: string }; status?: RolloutStatus }) =>
         deliver(() => {
           if (type === "BOOKMARK") return;
-          this.#rolloutVersion = rollout.metadata?.resourceVersion;
+          // A deleted Rollout reads back as "" (getRollout answers undefined).
+          this.#rolloutVersion = type === "DELETED" ? "" : rollout.metadata?.resourceVersion;
           this.#observe(rollout.status);
         }),
       ended,
