@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANNOTATION_APPROVE } from "../../src/api/names.ts";
 import { setTimeout as delay } from "node:timers/promises";
-import { withNamespace } from "./lib/index.ts";
+import { describeNamespace, podsByRevision, withNamespace, type RevisionGroup } from "./lib/index.ts";
 import { startController, tail, type SlipwayProcess } from "./rollout/controller-process.ts";
 import {
   annotate,
@@ -76,13 +76,22 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
   const before = [...monitor.counts().keys()][0] ?? "";
   let killed = 0;
   let approved = false;
+  /** The workload's pods (a fresh LIST, not the monitor's watch) the first time the release showed Succeeded. */
+  let atSucceeded: { groups: RevisionGroup[]; picture: string } | undefined;
   const restarts: { downAt: number; upAt: number }[] = [];
   try {
     await setTemplate(ns, subject.kind, NAME, "example/web:v2");
     const deadline = Date.now() + 240_000;
     for (;;) {
       const status = await phaseOf(ns);
-      if (status?.phase === "Healthy" && (status.history?.length ?? 0) > 0 && killed >= minKills) break;
+      const finished = status?.phase === "Healthy" && (status.history?.length ?? 0) > 0;
+      if (finished && atSucceeded === undefined) {
+        atSucceeded = {
+          groups: await podsByRevision(ns, `app=${NAME}`),
+          picture: await describeNamespace(ns),
+        };
+      }
+      if (finished && killed >= minKills) break;
       if (Date.now() > deadline) throw new Error(`release not done after 240 s: ${JSON.stringify(status)}`);
       // Approve once, after a few kills happened during the approval pause.
       if (
@@ -110,6 +119,12 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
 
     const s = (await phaseOf(ns))!;
     expect(s.history?.map((h) => h.outcome)).toEqual(["Succeeded"]);
+    // SPEC §5.5: Succeeded only once every pod runs the new revision and is ready — none left on the old one.
+    const live = (atSucceeded?.groups ?? []).filter((g) => g.total > 0);
+    expect(
+      live.map((g) => ({ revision: g.revision === before ? "old" : "new", total: g.total, ready: g.ready })),
+      `pods when the release showed Succeeded:\n${atSucceeded?.picture}`,
+    ).toEqual([{ revision: "new", total: subject.replicas, ready: subject.replicas }]);
     expect(s.steps?.[1]?.approvedBy).toBe("alice");
     await allOnNewRevision(monitor, subject, before);
     // No step ran twice: each step kept the start time it was first given.
@@ -145,6 +160,10 @@ async function releaseUnderKills(ns: string, subject: Subject, next: () => numbe
     expect(monitor.violations).toEqual([]);
     return killed;
   } finally {
+    if (monitor.stalls.length > 0)
+      console.error(
+        `[crash] ${subject.kind}: the monitor's watch stalled and was replaced:\n  ${monitor.stalls.join("\n  ")}`,
+      );
     monitor.stop();
     partitions?.stop();
     await releaseRollouts(ns);
@@ -160,11 +179,10 @@ describe("a controller killed with SIGKILL at seeded random moments", () => {
         const killed = await releaseUnderKills(ns, PARTITION_DEPLOYMENT, next, 6);
         expect(killed).toBeGreaterThanOrEqual(6);
       } catch (err) {
+        const picture = await describeNamespace(ns).catch((e: unknown) => `(describe failed: ${String(e)})`);
         throw new Error(
-          `${(err as Error).message}\n${controller ? tail(controller) : ""}\nkills: ${kills.join("; ")}`,
-          {
-            cause: err,
-          },
+          `${(err as Error).message}\n${controller ? tail(controller) : ""}\nkills: ${kills.join("; ")}\n${picture}`,
+          { cause: err },
         );
       }
     });
@@ -176,11 +194,10 @@ describe("a controller killed with SIGKILL at seeded random moments", () => {
         const killed = await releaseUnderKills(ns, STATEFULSET, next, 5);
         expect(killed).toBeGreaterThanOrEqual(5);
       } catch (err) {
+        const picture = await describeNamespace(ns).catch((e: unknown) => `(describe failed: ${String(e)})`);
         throw new Error(
-          `${(err as Error).message}\n${controller ? tail(controller) : ""}\nkills: ${kills.join("; ")}`,
-          {
-            cause: err,
-          },
+          `${(err as Error).message}\n${controller ? tail(controller) : ""}\nkills: ${kills.join("; ")}\n${picture}`,
+          { cause: err },
         );
       }
     });

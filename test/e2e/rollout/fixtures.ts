@@ -132,7 +132,11 @@ export function rolloutManifest(namespace: string, name: string, o: RolloutShape
 }
 
 export interface RolloutView {
-  readonly metadata: { readonly annotations?: Record<string, string>; readonly finalizers?: string[] };
+  readonly metadata: {
+    readonly annotations?: Record<string, string>;
+    readonly finalizers?: string[];
+    readonly resourceVersion?: string;
+  };
   readonly spec: Record<string, unknown>;
   readonly status?: RolloutStatus;
 }

@@ -5,6 +5,8 @@ import { Watch, type V1Pod, type V1StatefulSet } from "@kubernetes/client-node";
 import { GROUP, PLURAL_ROLLOUTS, VERSION } from "../../../src/api/names.ts";
 import type { RolloutStatus } from "../../../src/api/rollout-status.ts";
 import { clients, isPodReady, podRevision } from "../lib/index.ts";
+import { getRollout } from "./fixtures.ts";
+import { podPicture, VerifiedWatch } from "./watch-verifier.ts";
 
 export interface Bounds {
   readonly replicas: number;
@@ -30,14 +32,13 @@ export class ReleaseMonitor {
   readonly canaryDecreases: string[] = [];
   #lastCanary: { revision: string; count: number } | undefined;
   readonly #pods = new Map<string, V1Pod>();
-  readonly #aborts: AbortController[] = [];
   #status: RolloutStatus | undefined;
+  #rolloutVersion: string | undefined;
   #armed = false;
-  #stopped = false;
   /** Pod deletions seen, in order (for failure messages). */
   readonly podEnds: string[] = [];
-  /** Watches re-opened after they ended (reported in failures). */
-  restarts = 0;
+  readonly #podWatch: VerifiedWatch;
+  readonly #rolloutWatch: VerifiedWatch;
   readonly #namespace: string;
   readonly #rollout: string;
   readonly #bounds: Bounds;
@@ -46,64 +47,81 @@ export class ReleaseMonitor {
     this.#namespace = namespace;
     this.#rollout = rollout;
     this.#bounds = bounds;
+    this.#podWatch = new VerifiedWatch({
+      what: `the pods of ${namespace}`,
+      open: (deliver, ended) => this.#watchPods(deliver, ended),
+      watched: () => podPicture(this.#pods.values()),
+      read: async () => podPicture((await clients().core.listNamespacedPod({ namespace })).items),
+    });
+    this.#rolloutWatch = new VerifiedWatch({
+      what: `Rollout ${namespace}/${rollout}`,
+      open: (deliver, ended) => this.#watchRollout(deliver, ended),
+      watched: () => this.#rolloutVersion ?? "",
+      read: async () => (await getRollout(namespace, rollout))?.metadata.resourceVersion ?? "",
+    });
+  }
+
+  /** Watches re-opened after they ended or were replaced (reported in failures). */
+  get restarts(): number {
+    return this.#podWatch.restarts + this.#rolloutWatch.restarts;
+  }
+
+  /** Watches found silently missing events, and replaced (see watch-verifier.ts). */
+  get stalls(): readonly string[] {
+    return [...this.#podWatch.stalls, ...this.#rolloutWatch.stalls];
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.#watchPods(), this.#watchRollout()]);
+    await Promise.all([this.#podWatch.start(), this.#rolloutWatch.start()]);
     this.#armed = true;
     this.#check();
   }
 
   /**
-   * LIST then WATCH the namespace's pods; when the watch ends (a server timeout, a dropped connection on a
-   * loaded machine) LIST again and resume, so the monitor never goes blind.
+   * LIST then WATCH the namespace's pods. VerifiedWatch re-opens it when it ends (a server timeout, a dropped
+   * connection on a loaded machine) and replaces it when it goes silent, so the monitor never goes blind.
    */
-  async #watchPods(): Promise<void> {
+  async #watchPods(deliver: (apply: () => void) => void, ended: () => void): Promise<AbortController> {
     const ns = this.#namespace;
     const listed = await clients().core.listNamespacedPod({ namespace: ns });
-    this.#pods.clear();
-    for (const pod of listed.items) this.#pods.set(pod.metadata?.name ?? "", pod);
-    // A LIST may be served a little behind the events already seen: compare canary counts afresh from here.
-    this.#lastCanary = undefined;
-    this.#check();
-    const abort = await new Watch(clients().kc).watch(
+    deliver(() => {
+      this.#pods.clear();
+      for (const pod of listed.items) this.#pods.set(pod.metadata?.name ?? "", pod);
+      // A LIST may be served a little behind the events already seen: compare canary counts afresh from here.
+      this.#lastCanary = undefined;
+      this.#check();
+    });
+    return new Watch(clients().kc).watch(
       `/api/v1/namespaces/${ns}/pods`,
       { resourceVersion: listed.metadata?.resourceVersion, allowWatchBookmarks: true },
-      (type, pod: V1Pod) => {
-        if (type === "BOOKMARK") return;
-        const name = pod.metadata?.name ?? "";
-        if (type === "DELETED" || pod.metadata?.deletionTimestamp !== undefined) {
-          this.podEnds.push(`${type} ${name} (${podRevision(pod)})`);
-        }
-        if (type === "DELETED") this.#pods.delete(name);
-        else this.#pods.set(name, pod);
-        this.#check();
-      },
-      () => this.#again(() => this.#watchPods()),
+      (type, pod: V1Pod) =>
+        deliver(() => {
+          if (type === "BOOKMARK") return;
+          const name = pod.metadata?.name ?? "";
+          if (type === "DELETED" || pod.metadata?.deletionTimestamp !== undefined) {
+            this.podEnds.push(`${type} ${name} (${podRevision(pod)})`);
+          }
+          if (type === "DELETED") this.#pods.delete(name);
+          else this.#pods.set(name, pod);
+          this.#check();
+        }),
+      ended,
     );
-    this.#aborts.push(abort);
   }
 
-  async #watchRollout(): Promise<void> {
-    const abort = await new Watch(clients().kc).watch(
+  async #watchRollout(deliver: (apply: () => void) => void, ended: () => void): Promise<AbortController> {
+    return new Watch(clients().kc).watch(
       `/apis/${GROUP}/${VERSION}/namespaces/${this.#namespace}/${PLURAL_ROLLOUTS}`,
       { fieldSelector: `metadata.name=${this.#rollout}` },
-      (type, rollout: { status?: RolloutStatus }) => {
-        if (type !== "BOOKMARK") this.#observe(rollout.status);
-      },
-      () => this.#again(() => this.#watchRollout()),
+      (type, rollout: { metadata?: { resourceVersion?: string }; status?: RolloutStatus }) =>
+        deliver(() => {
+          if (type === "BOOKMARK") return;
+          // A deleted Rollout reads back as "" (getRollout answers undefined).
+          this.#rolloutVersion = type === "DELETED" ? "" : rollout.metadata?.resourceVersion;
+          this.#observe(rollout.status);
+        }),
+      ended,
     );
-    this.#aborts.push(abort);
-  }
-
-  #again(restart: () => Promise<void>): void {
-    if (this.#stopped) return;
-    this.restarts++;
-    const retry = (): void => {
-      if (this.#stopped) return;
-      restart().catch(() => setTimeout(retry, 500));
-    };
-    setTimeout(retry, 100);
   }
 
   #observe(s: RolloutStatus | undefined): void {
@@ -127,8 +145,8 @@ export class ReleaseMonitor {
   }
 
   stop(): void {
-    this.#stopped = true;
-    for (const a of this.#aborts) a.abort();
+    this.#podWatch.stop();
+    this.#rolloutWatch.stop();
   }
 
   /** Pods per revision right now (from the watch). */

@@ -186,7 +186,7 @@ export async function allOnNewRevision(
     ) {
       return done(only[0]);
     }
-    return notYet(Object.fromEntries(counts));
+    return notYet({ pods: Object.fromEntries(counts), watchStalls: monitor.stalls });
   });
 }
 
