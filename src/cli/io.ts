@@ -38,12 +38,30 @@ function processTerminal(): Terminal {
   };
 }
 
+/**
+ * A repeat of a signal within this window is the same request delivered twice: under the bin's Node relay
+ * (bin/slipway.js) a terminal's Ctrl-C reaches this process from the terminal and again from the relay.
+ */
+const DUPLICATE_SIGNAL_MS = 500;
+
 /** Aborts on the first SIGINT/SIGTERM so watches stop cleanly (a second signal kills as usual). */
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  let firstAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const now = Date.now();
+    if (firstAt === undefined) {
+      firstAt = now;
+      controller.abort();
+      return;
+    }
+    if (now - firstAt < DUPLICATE_SIGNAL_MS) return;
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   return controller.signal;
 }
 
