@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { CliIo } from "./io.ts";
+import { listDirectory, type CliIo } from "./io.ts";
 import { main } from "./main.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -15,8 +16,9 @@ async function run(args: readonly string[], stdin = ""): Promise<{ code: number;
   const io: CliIo = {
     stdout: (t) => (out += t),
     stderr: (t) => (err += t),
-    readFile: (p) => Promise.resolve(readFileSync(join(root, p), "utf8")),
+    readFile: (p) => Promise.resolve(readFileSync(resolve(root, p), "utf8")),
     readStdin: () => Promise.resolve(stdin),
+    listDirectory: (p) => listDirectory(resolve(root, p)),
   };
   const code = await main(["node", "slipway", ...args], io);
   return { code, out, err };
@@ -77,7 +79,7 @@ describe("slipway lint", () => {
       readStdin: () => Promise.resolve(""),
     };
     expect(await main(["node", "slipway", "lint", "-f", "nope.yaml"], io)).toBe(1);
-    expect(err).toBe("nope.yaml: cannot read: no such file\n");
+    expect(err).toBe("nope.yaml: cannot read: no such file or directory\n");
   });
 
   it("expands a v1 List and flags objects without apiVersion/kind", async () => {
@@ -88,7 +90,70 @@ describe("slipway lint", () => {
   });
 });
 
+describe("slipway lint -f DIR", () => {
+  const dir = "src/cli/testdata/dir-mixed";
+
+  it("lints every .yaml/.yml/.json file of the directory, one result per file, and exits 1 if any has problems", async () => {
+    const r = await run(["lint", "-f", dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      `${dir}/a-rollout.yaml: OK: 1 Rollout valid\n` +
+        `${dir}/c-configmap.json: no Slipway objects (1 other object ignored)\n`,
+    );
+    golden("dir-mixed.lint.golden", r.err);
+  });
+
+  it("reads subdirectories only with -R / --recursive", async () => {
+    for (const flag of ["-R", "--recursive"]) {
+      const r = await run(["lint", "-f", dir, flag]);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(`${dir}/nested/e-template.yaml: OK: 1 AnalysisTemplate valid\n`);
+      expect(r.err).toContain(`${dir}: 2 of 5 files have problems\n`);
+    }
+  });
+
+  it("exits 0 when every file is valid, ignoring files that are not manifests", async () => {
+    const r = await run(["lint", "-f", "src/cli/testdata/dir-app/"]);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(r.out).toBe(
+      "src/cli/testdata/dir-app/deployment.yaml: no Slipway objects (1 other object ignored)\n" +
+        "src/cli/testdata/dir-app/rollout.yml: OK: 1 Rollout valid\n",
+    );
+  });
+
+  it("refuses a directory without manifest files, and one without any Slipway object", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "slipway-lint-"));
+    writeFileSync(join(scratch, "notes.txt"), "not a manifest");
+    mkdirSync(join(scratch, "more"));
+    expect(await run(["lint", "-f", scratch])).toEqual({
+      code: 1,
+      out: "",
+      err: `${scratch}: no .yaml, .yml or .json files in this directory (subdirectories are read with -R)\n`,
+    });
+    writeFileSync(join(scratch, "more", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+    expect(await run(["lint", "-f", scratch, "-R"])).toEqual({
+      code: 1,
+      out: `${join(scratch, "more", "cm.yaml")}: no Slipway objects (1 other object ignored)\n`,
+      err: `${scratch}: no Rollout, AnalysisTemplate or ClusterAnalysisTemplate found in 1 file: nothing to lint (check apiVersion rollouts.slipway.dev/v1alpha1)\n`,
+    });
+    expect((await run(["lint", "-f", join(scratch, "missing")])).err).toBe(
+      `${join(scratch, "missing")}: cannot read: no such file or directory\n`,
+    );
+  });
+});
+
 describe("slipway plan", () => {
+  it("plans from a directory whose Rollout and workload sit in different files", async () => {
+    const r = await run(["plan", "-f", "src/cli/testdata/dir-app", "-o", "json"]);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(JSON.parse(r.out).map((s: { canaryReplicas: number }) => s.canaryReplicas)).toEqual([1, 2, 4]);
+    const missing = await run(["plan", "-f", "src/cli/testdata/dir-mixed/nested"]);
+    expect(missing).toMatchObject({
+      code: 1,
+      err: "src/cli/testdata/dir-mixed/nested: no Rollout to plan\n",
+    });
+  });
+
   it("prints a table, reading spec.replicas of the workload in the file", async () => {
     const r = await run(["plan", "-f", "examples/deployment-nginx.yaml"]);
     expect([r.code, r.err]).toEqual([0, ""]);
