@@ -92,8 +92,7 @@ describe.each(oldNodes())("bin/slipway.js run by $label", (node) => {
       const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
         child.once("exit", (code, signal) => resolve(signal ?? code)),
       );
-      const relayed = await childOf(child.pid ?? -1);
-      expect(realpathSync(`/proc/${relayed}/exe`)).toBe(realpathSync(packaged));
+      const relayed = await relayedNode(child.pid ?? -1);
       child.kill("SIGTERM");
       expect(await exited).toBe("SIGTERM");
       expect(alive(relayed)).toBe(false);
@@ -102,21 +101,27 @@ describe.each(oldNodes())("bin/slipway.js run by $label", (node) => {
   );
 });
 
-/** The first child process of `pid` (Linux /proc), waited for up to 20 s. */
-async function childOf(pid: number): Promise<number> {
+/**
+ * The child of `pid` once it runs the packaged Node 24 (right after the fork it is still the old Node), waited
+ * for up to 20 s: proof that the relay re-ran the bin there.
+ */
+async function relayedNode(pid: number): Promise<number> {
+  const wanted = realpathSync(packaged);
   const deadline = Date.now() + 20_000;
+  let seen = "no child process";
   while (Date.now() < deadline) {
-    let children = "";
     try {
-      children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+      const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+      if (first) {
+        seen = `child ${first} runs ${realpathSync(`/proc/${first}/exe`)}`;
+        if (seen.endsWith(wanted)) return Number(first);
+      }
     } catch {
-      // not started yet
+      // not started yet, or between fork and exec
     }
-    const first = children.split(" ")[0];
-    if (first) return Number(first);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`process ${pid} started no relayed Node within 20 s`);
+  throw new Error(`process ${pid} did not re-run the bin on ${wanted} within 20 s (${seen})`);
 }
 
 function alive(pid: number): boolean {
