@@ -90,6 +90,49 @@ describe("slipway lint", () => {
   });
 });
 
+describe("slipway lint: steps that shrink the canary (mixed units)", () => {
+  const file = "src/cli/testdata/mixed-units.yaml";
+
+  it("is an error at a known replica count (--replicas), naming both steps and the fix", async () => {
+    const r = await run(["lint", "-f", file, "--replicas", "10"]);
+    expect([r.code, r.out]).toEqual([1, ""]);
+    expect(r.err).toBe(
+      'Rollout/api: spec.strategy.canary.steps[1].replicas: step 2 (3) is 3 pod(s) at 10 replicas, fewer than step 1 ("50%" = 5 pod(s)): the canary would shrink; raise step 2 to at least 5 pod(s) or reorder the steps (replicas from --replicas)\n',
+    );
+    expect(await run(["lint", "-f", file, "--replicas", "4"])).toEqual({
+      code: 0,
+      out: "OK: 1 Rollout valid\n",
+      err: "",
+    });
+    expect((await run(["lint", "-f", file, "--replicas", "ten"])).err).toBe(
+      "--replicas ten: use a whole number >= 0\n",
+    );
+  });
+
+  it("reads the replica count from the workload in the input, also from another file of a directory", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "slipway-lint-"));
+    writeFileSync(join(scratch, "rollout.yaml"), readFileSync(join(root, file), "utf8"));
+    writeFileSync(
+      join(scratch, "deployment.yaml"),
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec: {replicas: 10}\n",
+    );
+    const r = await run(["lint", "-f", scratch]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `${join(scratch, "rollout.yaml")}: Rollout/api: spec.strategy.canary.steps[1].replicas: step 2 (3) is 3 pod(s) at 10 replicas`,
+    );
+    expect(r.err).toContain("(replicas from Deployment/api)");
+  });
+
+  it("without a replica count, warns with a size at which the steps shrink, and passes", async () => {
+    const r = await run(["lint", "-f", file]);
+    expect([r.code, r.out]).toEqual([0, "OK: 1 Rollout valid\n"]);
+    expect(r.err).toBe(
+      'warning: Rollout/api: spec.strategy.canary.steps[2].replicas: the steps mix integers and percentages and shrink the canary at some sizes, e.g. step 3 ("80%") is 1 pod(s) at 2 replicas, fewer than step 2 (3 = 2 pod(s)): the canary would shrink; raise step 3 to at least 2 pod(s) or reorder the steps. The controller refuses the release at such a size: lint with --replicas N or with Deployment/api in the input to check yours\n',
+    );
+  });
+});
+
 describe("slipway lint -f DIR", () => {
   const dir = "src/cli/testdata/dir-mixed";
 
@@ -180,10 +223,12 @@ describe("slipway plan", () => {
     golden("statefulset.plan.golden", r.out);
   });
 
-  it("warns about mixed units that shrink the canary at this size", async () => {
+  it("prints the plan and fails with an error when mixed units shrink the canary at this size", async () => {
     const r = await run(["plan", "-f", "src/cli/testdata/mixed-units.yaml", "--replicas", "10"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     golden("mixed-units.plan.golden", r.out + r.err);
+    const fine = await run(["plan", "-f", "src/cli/testdata/mixed-units.yaml", "--replicas", "4"]);
+    expect([fine.code, fine.err]).toEqual([0, ""]);
   });
 
   it("asks for --replicas when the workload is not in the file", async () => {

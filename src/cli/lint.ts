@@ -2,12 +2,18 @@
 // file by file (like `kubectl apply -f DIR`), each file's result on its own lines.
 import { Command } from "commander";
 import { readInputs, type InputFile } from "./inputs.ts";
+import { KIND_ROLLOUT } from "../api/names.ts";
 import type { CliIo } from "./io.ts";
+import type { Manifest } from "./manifests.ts";
+import { parseReplicasFlag } from "./replica-count.ts";
+import { stepOrderFindings } from "./step-order-lint.ts";
 import { validateManifests, type Checked } from "./validate.ts";
 
 export interface LintOptions {
   readonly filename: string;
   readonly recursive?: boolean;
+  /** Replica count to judge the steps at (default: the workload's spec.replicas, when in the input). */
+  readonly replicas?: string;
 }
 
 interface FileLint {
@@ -18,6 +24,8 @@ interface FileLint {
   readonly problems: readonly string[];
   readonly valid: readonly Checked[];
   readonly others: number;
+  /** `warning: …` lines: they do not fail the lint. */
+  readonly warnings: readonly string[];
 }
 
 const NOTHING = "no Rollout, AnalysisTemplate or ClusterAnalysisTemplate found";
@@ -29,26 +37,49 @@ const CHECK_API_VERSION = "check apiVersion rollouts.slipway.dev/v1alpha1";
  * no file holds a Slipway object.
  */
 export async function runLint(opts: LintOptions, io: CliIo): Promise<number> {
+  if (opts.replicas !== undefined && "error" in parseReplicasFlag(opts.replicas)) {
+    io.stderr(`--replicas ${opts.replicas}: use a whole number >= 0\n`);
+    return 1;
+  }
   const inputs = await readInputs(opts.filename, opts.recursive === true, io);
   if ("error" in inputs) {
     io.stderr(`${inputs.error}\n`);
     return 1;
   }
-  const results = inputs.files.map(lintFile);
+  // A workload may sit in another file of the directory than its Rollout.
+  const manifests = inputs.files.flatMap((f) => (f.loaded.ok ? f.loaded.manifests : []));
+  const results = inputs.files.map((f) => lintFile(f, opts.replicas, manifests));
   const [only] = results;
   return inputs.directory || only === undefined
     ? reportDirectory(opts.filename, results, io)
     : reportFile(only, io);
 }
 
-function lintFile(file: InputFile): FileLint {
-  if (!file.loaded.ok)
-    return { name: file.name, syntax: file.loaded.errors, problems: [], valid: [], others: 0 };
+function lintFile(file: InputFile, replicas: string | undefined, manifests: readonly Manifest[]): FileLint {
+  if (!file.loaded.ok) {
+    return { name: file.name, syntax: file.loaded.errors, problems: [], valid: [], others: 0, warnings: [] };
+  }
   const { valid, problems, others } = validateManifests(file.loaded.manifests);
-  return { name: file.name, syntax: [], problems, valid, others: others.length };
+  const stepProblems: string[] = [];
+  const warnings: string[] = [];
+  for (const checked of valid) {
+    if (checked.kind !== KIND_ROLLOUT) continue;
+    const found = stepOrderFindings(checked.value, replicas, manifests);
+    stepProblems.push(...found.errors.map((e) => `${checked.ref}: ${e}`));
+    warnings.push(...found.warnings.map((w) => `warning: ${checked.ref}: ${w}`));
+  }
+  return {
+    name: file.name,
+    syntax: [],
+    problems: [...problems, ...stepProblems],
+    valid,
+    others: others.length,
+    warnings,
+  };
 }
 
 function reportFile(file: FileLint, io: CliIo): number {
+  if (file.warnings.length > 0) io.stderr(lines(file.warnings));
   const errors = [...file.syntax, ...file.problems];
   if (errors.length > 0) {
     io.stderr(lines(errors));
@@ -65,6 +96,7 @@ function reportFile(file: FileLint, io: CliIo): number {
 function reportDirectory(dir: string, files: readonly FileLint[], io: CliIo): number {
   let failed = 0;
   for (const file of files) {
+    if (file.warnings.length > 0) io.stderr(lines(file.warnings.map((w) => `${file.name}: ${w}`)));
     if (file.syntax.length > 0 || file.problems.length > 0) {
       failed += 1;
       io.stderr(lines([...file.syntax, ...file.problems.map((p) => `${file.name}: ${p}`)]));
@@ -116,5 +148,9 @@ export function lintCommand(io: CliIo, exit: (code: number) => void): Command {
       "manifest file (multi-document YAML or JSON), a directory of .yaml/.yml/.json files, or - for stdin",
     )
     .option("-R, --recursive", "with a directory: also read its subdirectories")
+    .option(
+      "--replicas <n>",
+      "replica count at which steps must not shrink the canary (default: spec.replicas of the Rollout's workload, when in the input)",
+    )
     .action(async (opts: LintOptions) => exit(await runLint(opts, io)));
 }

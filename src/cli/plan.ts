@@ -58,7 +58,9 @@ export async function runPlan(opts: PlanOptions, io: CliIo): Promise<number> {
   if (output === "json") io.stdout(`${JSON.stringify(plan.steps, null, 2)}\n`);
   else if (output === "yaml") io.stdout(stringify(plan.steps, { version: "1.1" }));
   else io.stdout(renderPlan(rollout, plan, size.from));
-  return 0;
+  // The plan is printed anyway (its numbers show the problem); the controller would refuse this release.
+  for (const e of plan.errors) io.stderr(`error: ${ref}: ${e.path}: ${e.message}\n`);
+  return plan.errors.length > 0 ? 1 : 0;
 }
 
 /** The Rollout to plan: the only one in the file, or the one named by --name. */
