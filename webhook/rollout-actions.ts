@@ -95,12 +95,29 @@ function refuseApprove(
   if (revision !== undefined && canary !== undefined && revision !== canary) {
     return `${name} is releasing revision ${canary}, not ${revision}`;
   }
-  const definition = steps[step - 1];
-  const waitsForPeople = definition?.pause !== undefined || definition?.analysis !== undefined;
-  if (!waitsForPeople && live.status?.phase !== "Paused") {
+  return waitingForApproval(live, step, name);
+}
+
+/**
+ * An approval ends the wait of the step it names *now* (SPEC §3): its pause, an inconclusive analysis or a
+ * failure pause. Status shows that wait as currentStepState Paused, or phase Paused not caused by spec.paused.
+ * An approval for a step still moving pods is refused rather than kept: kept, it would skip that step's
+ * pause the moment it began (docs/decisions/cli-approve-only-a-waiting-step.md).
+ */
+function waitingForApproval(live: Rollout, step: number, name: string): string | undefined {
+  const status = live.status;
+  if (status?.currentStepState === "Paused") return undefined;
+  if (status?.phase === "Paused" && live.spec.paused !== true) return undefined;
+  const definition = live.spec.strategy.canary.steps[step - 1];
+  if (definition?.pause === undefined && definition?.analysis === undefined) {
     return `step ${step} of ${name} has no pause or analysis to approve`;
   }
-  return undefined;
+  const doing = status?.currentStepState === undefined ? "" : ` (it is ${status.currentStepState})`;
+  const frozen = live.spec.paused === true ? " and spec.paused froze it there" : "";
+  return (
+    `step ${step} of ${name} is not waiting for approval yet${doing}${frozen}: an approval ends the pause ` +
+    `it names and is not kept for later; approve again once step ${step} pauses`
+  );
 }
 
 /**

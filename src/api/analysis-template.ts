@@ -8,6 +8,7 @@ import {
   ConditionSchema,
   CONDITIONS_LIST_META,
   celRules,
+  generation,
   int,
   LIST_MAP_BY_NAME,
   list,
@@ -110,7 +111,7 @@ export const AnalysisTemplateSpecSchema = z.strictObject({
 });
 
 export const AnalysisTemplateStatusSchema = z.strictObject({
-  observedGeneration: int("generation last checked", 0).optional(),
+  observedGeneration: generation("generation last checked").optional(),
   conditions: list("metav1.Conditions", ConditionSchema, 8).meta(CONDITIONS_LIST_META).optional(),
 });
 

@@ -12,6 +12,8 @@
 // A rule on a list reports the list's path; for those, a TS locator refines the path offline to the
 // first offending item (cel-rules.test.ts proves the locator finds an item exactly when the rule fails).
 
+import { INT32_MAX } from "./common.ts";
+
 export interface CelRule {
   readonly rule: string;
   readonly message: string;
@@ -22,7 +24,13 @@ export interface CelRule {
 
 const PCT = "'^[0-9]{1,3}%$'";
 const pct = (x: string): string => `int(${x}.substring(0, ${x}.size() - 1))`;
-const DURATION = "'^([0-9]+[smh])+$'";
+/**
+ * A string duration: hours, minutes, seconds, each at most once and in that order ("1h30m", "90s"); at most
+ * ten digits each, so the seconds below fit a 64-bit int before they are compared with the int32 bound.
+ */
+const DURATION = "'^([0-9]{1,10}h)?([0-9]{1,10}m)?([0-9]{1,10}s)?$'";
+/** INT32_MAX seconds, written as a user would. */
+export const MAX_DURATION_TEXT = "596523h14m7s";
 
 function percentIn(x: string, min: number): string {
   return `${x}.matches(${PCT}) && ${pct(x)} >= ${min} && ${pct(x)} <= 100`;
@@ -37,13 +45,32 @@ function intOrPercentRule(field: string, min: number, minPercent: number): CelRu
   };
 }
 
+/**
+ * CEL: the seconds of `x`, a string that matched DURATION. Each unit splits off what precedes it; without
+ * `cel.bind` (not in the CRD environment) the remainders are spelled out. No Go duration: its nanoseconds
+ * would overflow long before ten digits do.
+ */
+function durationSeconds(x: string): string {
+  const amount = (s: string, unit: string) =>
+    `(${s}.contains('${unit}') ? int(${s}.split('${unit}')[0]) : 0)`;
+  const after = (s: string, unit: string) => `(${s}.contains('${unit}') ? ${s}.split('${unit}')[1] : ${s})`;
+  const afterHours = after(x, "h");
+  const afterMinutes = after(afterHours, "m");
+  return `${amount(x, "h")} * 3600 + ${amount(afterHours, "m")} * 60 + ${amount(afterMinutes, "s")}`;
+}
+
+/** Whole seconds in [0 or 1, INT32_MAX]; the integer form's maximum is the schema's (zod, CRD `maximum`). */
 function durationRule(field: string, positive: boolean): CelRule {
-  const zero = positive ? ` && !self.matches('^(0+[smh])+$')` : "";
+  const min = positive ? 1 : 0;
+  const seconds = durationSeconds("self");
   return {
-    rule: `type(self) == int ? self >= ${positive ? 1 : 0} : (self.matches(${DURATION})${zero})`,
+    rule:
+      `type(self) == int ? self >= ${min} : (self != '' && self.matches(${DURATION}) && ` +
+      `${seconds} >= ${min} && ${seconds} <= ${INT32_MAX})`,
     message:
-      `${field} must be ${positive ? "a positive" : "a"} duration: whole seconds (30) or a string like ` +
-      `"30s", "10m", "1h", "1h30m" (units s, m, h)`,
+      `${field} must be ${positive ? "a positive" : "a"} duration of at most ${MAX_DURATION_TEXT} ` +
+      `(${INT32_MAX} seconds): whole seconds (30) or a string like "30s", "10m", "1h", "1h30m" ` +
+      `(units h, m, s, each at most once, in that order)`,
   };
 }
 

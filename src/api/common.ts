@@ -46,9 +46,32 @@ export function text(description: string, max: number, min = 0) {
   return (min > 0 ? s.min(min, "must not be empty") : s).describe(description);
 }
 
-export function int(description: string, min: number, max?: number) {
-  const base = z.int({ error: requiredOr("must be an integer") }).min(min, `must be >= ${min}`);
-  return (max === undefined ? base : base.max(max, `must be <= ${max}`)).describe(description);
+/**
+ * Largest value of an integer field: Kubernetes (and any Go client) reads counts, replicas and seconds as
+ * int32, so a bigger number is refused here — which puts `maximum` into the CRD and the same message into
+ * `slipway lint` and the webhook.
+ */
+export const INT32_MAX = 2_147_483_647;
+
+/** Above this an integer field's own maximum is reported with the reason (int32). */
+export function atMost(max: number): string {
+  return max === INT32_MAX
+    ? `must be at most ${INT32_MAX} (the largest 32-bit integer)`
+    : `must be <= ${max}`;
+}
+
+/** An integer in [min, max]; max defaults to INT32_MAX (int64 fields such as generations pass their own). */
+export function int(description: string, min: number, max: number = INT32_MAX) {
+  return z
+    .int({ error: requiredOr("must be an integer") })
+    .min(min, `must be >= ${min}`)
+    .max(max, atMost(max))
+    .describe(description);
+}
+
+/** metadata.generation and what copies it: int64 in Kubernetes. */
+export function generation(description: string) {
+  return int(description, 0, Number.MAX_SAFE_INTEGER);
 }
 
 export function bool(description: string) {
@@ -96,7 +119,7 @@ export function apiVersionField() {
 export const ConditionSchema = z.strictObject({
   type: text("type", 316, 1),
   status: oneOf("status", ["True", "False", "Unknown"]),
-  observedGeneration: int("observedGeneration", 0).optional(),
+  observedGeneration: generation("observedGeneration").optional(),
   lastTransitionTime: timestamp,
   reason: text("reason", 1024),
   message: text("message", 32768),

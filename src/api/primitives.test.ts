@@ -15,7 +15,7 @@ describe("parseDuration", () => {
     expect(parseDuration(input)).toBe(seconds);
   });
 
-  it.each([["10 m"], ["1.5h"], ["5d"], ["m"], [""], ["-3s"], [-1], [1.5]] as const)(
+  it.each([["10 m"], ["1.5h"], ["5d"], ["m"], [""], ["-3s"], [-1], [1.5], ["30m1h"], ["1h1h"]] as const)(
     "refuses %j, naming the forms",
     (input) => {
       expect(() => parseDuration(input)).toThrow(/invalid duration .*"30s", "10m", "1h"/);

@@ -5,6 +5,7 @@
 // rule (src/api/cel-rules.ts) so that the API server, the webhook and `slipway lint` report it with the
 // same words. The parse functions below are what the rest of the code uses after validation.
 import { z } from "zod";
+import { atMost, INT32_MAX } from "./common.ts";
 
 /** `3` or `"30%"`, as written by a user (validated by CEL rules). */
 export type IntOrPercent = number | string;
@@ -14,10 +15,13 @@ export type Duration = number | string;
 export type ParsedIntOrPercent =
   { readonly kind: "int"; readonly value: number } | { readonly kind: "percent"; readonly value: number };
 
-/** Structural int-or-string node; `describe` and CEL rules are attached by the caller. */
+/**
+ * Structural int-or-string node; `describe` and CEL rules are attached by the caller. The integer form is
+ * bounded by INT32_MAX (the CRD's `maximum`); the string form's range is the CEL rules' job.
+ */
 export function intOrString(description: string) {
   return z
-    .union([z.int(), z.string().max(MAX_INT_OR_STRING_LENGTH)], {
+    .union([z.int().max(INT32_MAX, atMost(INT32_MAX)), z.string().max(MAX_INT_OR_STRING_LENGTH)], {
       error: (issue) =>
         issue.input === undefined
           ? "is required"
@@ -49,13 +53,13 @@ export function parseIntOrPercent(value: IntOrPercent): ParsedIntOrPercent {
   return { kind: "percent", value: pct };
 }
 
-const DURATION = /^(?:[0-9]+[smh])+$/;
-const DURATION_PART = /([0-9]+)([smh])/g;
-const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600 };
+/** Hours, minutes, seconds, each at most once and in that order (the CRD's CEL rule reads the same form). */
+const DURATION = /^(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$/;
 
 /**
  * Parses a duration to seconds: integer seconds (`30`) or a string of `<int><unit>` parts with units
- * s, m, h (`"30s"`, `"10m"`, `"1h"`, `"1h30m"`). Throws an Error naming the value and the accepted forms.
+ * h, m, s, each at most once and in that order (`"30s"`, `"10m"`, `"1h"`, `"1h30m"`). Throws an Error
+ * naming the value and the accepted forms.
  */
 export function parseDuration(value: Duration): number {
   if (typeof value === "number") {
@@ -64,16 +68,14 @@ export function parseDuration(value: Duration): number {
       `invalid duration ${value}: expected whole seconds >= 0 or a string like "30s", "10m", "1h"`,
     );
   }
-  if (!DURATION.test(value)) {
+  const m = value === "" ? null : DURATION.exec(value);
+  if (m === null) {
     throw new Error(
-      `invalid duration "${value}": expected whole seconds or a string like "30s", "10m", "1h" or "1h30m" (units s, m, h)`,
+      `invalid duration "${value}": expected whole seconds or a string like "30s", "10m", "1h" or "1h30m" (units h, m, s, each at most once, in that order)`,
     );
   }
-  let seconds = 0;
-  for (const [, amount, unit] of value.matchAll(DURATION_PART)) {
-    seconds += Number(amount) * (UNIT_SECONDS[unit ?? "s"] ?? 1);
-  }
-  return seconds;
+  const [, h = "0", min = "0", sec = "0"] = m;
+  return Number(h) * 3600 + Number(min) * 60 + Number(sec);
 }
 
 /** Renders seconds the short way a user would write them: 90 → "1m30s", 3600 → "1h". */

@@ -4,6 +4,7 @@ import { z } from "zod";
 import {
   CONDITIONS_LIST_META,
   ConditionSchema,
+  generation,
   int,
   list,
   oneOf,
@@ -81,7 +82,7 @@ export const HistoryEntrySchema = z.strictObject({
 });
 
 export const RolloutStatusSchema = z.strictObject({
-  observedGeneration: int("generation the controller last acted on", 0).optional(),
+  observedGeneration: generation("generation the controller last acted on").optional(),
   phase: oneOf("phase of the Rollout", ROLLOUT_PHASES).optional(),
   message: text("human-readable state", 1024).optional(),
   stableRevision: text(

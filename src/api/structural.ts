@@ -91,6 +91,9 @@ function intOrString(node: JsonSchema): JsonSchema {
   // and refuses the CEL rules on this field as too expensive.
   const maxLength = node.anyOf?.find((branch) => branch.type === "string")?.maxLength;
   if (maxLength !== undefined) out.maxLength = maxLength;
+  // The integer form's bound (JSON Schema applies `maximum` to numbers only, so strings pass it).
+  const maximum = node.anyOf?.find((branch) => branch.type === "integer")?.maximum;
+  if (maximum !== undefined && maximum !== SAFE_INT) out.maximum = maximum;
   if (node["x-kubernetes-validations"]) out["x-kubernetes-validations"] = node["x-kubernetes-validations"];
   return out;
 }

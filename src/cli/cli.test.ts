@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { CliIo } from "./io.ts";
+import { listDirectory, type CliIo } from "./io.ts";
 import { main } from "./main.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -15,8 +16,9 @@ async function run(args: readonly string[], stdin = ""): Promise<{ code: number;
   const io: CliIo = {
     stdout: (t) => (out += t),
     stderr: (t) => (err += t),
-    readFile: (p) => Promise.resolve(readFileSync(join(root, p), "utf8")),
+    readFile: (p) => Promise.resolve(readFileSync(resolve(root, p), "utf8")),
     readStdin: () => Promise.resolve(stdin),
+    listDirectory: (p) => listDirectory(resolve(root, p)),
   };
   const code = await main(["node", "slipway", ...args], io);
   return { code, out, err };
@@ -77,7 +79,7 @@ describe("slipway lint", () => {
       readStdin: () => Promise.resolve(""),
     };
     expect(await main(["node", "slipway", "lint", "-f", "nope.yaml"], io)).toBe(1);
-    expect(err).toBe("nope.yaml: cannot read: no such file\n");
+    expect(err).toBe("nope.yaml: cannot read: no such file or directory\n");
   });
 
   it("expands a v1 List and flags objects without apiVersion/kind", async () => {
@@ -88,7 +90,113 @@ describe("slipway lint", () => {
   });
 });
 
+describe("slipway lint: steps that shrink the canary (mixed units)", () => {
+  const file = "src/cli/testdata/mixed-units.yaml";
+
+  it("is an error at a known replica count (--replicas), naming both steps and the fix", async () => {
+    const r = await run(["lint", "-f", file, "--replicas", "10"]);
+    expect([r.code, r.out]).toEqual([1, ""]);
+    expect(r.err).toBe(
+      'Rollout/api: spec.strategy.canary.steps[1].replicas: step 2 (3) is 3 pod(s) at 10 replicas, fewer than step 1 ("50%" = 5 pod(s)): the canary would shrink; raise step 2 to at least 5 pod(s) or reorder the steps (replicas from --replicas)\n',
+    );
+    expect(await run(["lint", "-f", file, "--replicas", "4"])).toEqual({
+      code: 0,
+      out: "OK: 1 Rollout valid\n",
+      err: "",
+    });
+    expect((await run(["lint", "-f", file, "--replicas", "ten"])).err).toBe(
+      "--replicas ten: use a whole number >= 0\n",
+    );
+  });
+
+  it("reads the replica count from the workload in the input, also from another file of a directory", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "slipway-lint-"));
+    writeFileSync(join(scratch, "rollout.yaml"), readFileSync(join(root, file), "utf8"));
+    writeFileSync(
+      join(scratch, "deployment.yaml"),
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec: {replicas: 10}\n",
+    );
+    const r = await run(["lint", "-f", scratch]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `${join(scratch, "rollout.yaml")}: Rollout/api: spec.strategy.canary.steps[1].replicas: step 2 (3) is 3 pod(s) at 10 replicas`,
+    );
+    expect(r.err).toContain("(replicas from Deployment/api)");
+  });
+
+  it("without a replica count, warns with a size at which the steps shrink, and passes", async () => {
+    const r = await run(["lint", "-f", file]);
+    expect([r.code, r.out]).toEqual([0, "OK: 1 Rollout valid\n"]);
+    expect(r.err).toBe(
+      'warning: Rollout/api: spec.strategy.canary.steps[2].replicas: the steps mix integers and percentages and shrink the canary at some sizes, e.g. step 3 ("80%") is 1 pod(s) at 2 replicas, fewer than step 2 (3 = 2 pod(s)): the canary would shrink; raise step 3 to at least 2 pod(s) or reorder the steps. The controller refuses the release at such a size: lint with --replicas N or with Deployment/api in the input to check yours\n',
+    );
+  });
+});
+
+describe("slipway lint -f DIR", () => {
+  const dir = "src/cli/testdata/dir-mixed";
+
+  it("lints every .yaml/.yml/.json file of the directory, one result per file, and exits 1 if any has problems", async () => {
+    const r = await run(["lint", "-f", dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      `${dir}/a-rollout.yaml: OK: 1 Rollout valid\n` +
+        `${dir}/c-configmap.json: no Slipway objects (1 other object ignored)\n`,
+    );
+    golden("dir-mixed.lint.golden", r.err);
+  });
+
+  it("reads subdirectories only with -R / --recursive", async () => {
+    for (const flag of ["-R", "--recursive"]) {
+      const r = await run(["lint", "-f", dir, flag]);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(`${dir}/nested/e-template.yaml: OK: 1 AnalysisTemplate valid\n`);
+      expect(r.err).toContain(`${dir}: 2 of 5 files have problems\n`);
+    }
+  });
+
+  it("exits 0 when every file is valid, ignoring files that are not manifests", async () => {
+    const r = await run(["lint", "-f", "src/cli/testdata/dir-app/"]);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(r.out).toBe(
+      "src/cli/testdata/dir-app/deployment.yaml: no Slipway objects (1 other object ignored)\n" +
+        "src/cli/testdata/dir-app/rollout.yml: OK: 1 Rollout valid\n",
+    );
+  });
+
+  it("refuses a directory without manifest files, and one without any Slipway object", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "slipway-lint-"));
+    writeFileSync(join(scratch, "notes.txt"), "not a manifest");
+    mkdirSync(join(scratch, "more"));
+    expect(await run(["lint", "-f", scratch])).toEqual({
+      code: 1,
+      out: "",
+      err: `${scratch}: no .yaml, .yml or .json files in this directory (subdirectories are read with -R)\n`,
+    });
+    writeFileSync(join(scratch, "more", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+    expect(await run(["lint", "-f", scratch, "-R"])).toEqual({
+      code: 1,
+      out: `${join(scratch, "more", "cm.yaml")}: no Slipway objects (1 other object ignored)\n`,
+      err: `${scratch}: no Rollout, AnalysisTemplate or ClusterAnalysisTemplate found in 1 file: nothing to lint (check apiVersion rollouts.slipway.dev/v1alpha1)\n`,
+    });
+    expect((await run(["lint", "-f", join(scratch, "missing")])).err).toBe(
+      `${join(scratch, "missing")}: cannot read: no such file or directory\n`,
+    );
+  });
+});
+
 describe("slipway plan", () => {
+  it("plans from a directory whose Rollout and workload sit in different files", async () => {
+    const r = await run(["plan", "-f", "src/cli/testdata/dir-app", "-o", "json"]);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(JSON.parse(r.out).map((s: { canaryReplicas: number }) => s.canaryReplicas)).toEqual([1, 2, 4]);
+    const missing = await run(["plan", "-f", "src/cli/testdata/dir-mixed/nested"]);
+    expect(missing).toMatchObject({
+      code: 1,
+      err: "src/cli/testdata/dir-mixed/nested: no Rollout to plan\n",
+    });
+  });
+
   it("prints a table, reading spec.replicas of the workload in the file", async () => {
     const r = await run(["plan", "-f", "examples/deployment-nginx.yaml"]);
     expect([r.code, r.err]).toEqual([0, ""]);
@@ -115,10 +223,12 @@ describe("slipway plan", () => {
     golden("statefulset.plan.golden", r.out);
   });
 
-  it("warns about mixed units that shrink the canary at this size", async () => {
+  it("prints the plan and fails with an error when mixed units shrink the canary at this size", async () => {
     const r = await run(["plan", "-f", "src/cli/testdata/mixed-units.yaml", "--replicas", "10"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     golden("mixed-units.plan.golden", r.out + r.err);
+    const fine = await run(["plan", "-f", "src/cli/testdata/mixed-units.yaml", "--replicas", "4"]);
+    expect([fine.code, fine.err]).toEqual([0, ""]);
   });
 
   it("asks for --replicas when the workload is not in the file", async () => {

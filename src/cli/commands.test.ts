@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { CliIo } from "./io.ts";
 import { main } from "./main.ts";
+import { parseTimeout } from "./status.ts";
 
 async function run(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -34,6 +35,32 @@ describe("cluster commands before they connect", () => {
     expect(r.err).toMatch(
       /^error: --timeout: invalid duration "5 minutes": expected whole seconds or a string like "30s"/,
     );
+  });
+
+  it("status: a negative, malformed or --wait-less --timeout is refused naming the flag, before connecting", async () => {
+    expect(await run(["status", "web", "--wait", "--timeout", "-5"])).toEqual({
+      code: 1,
+      out: "",
+      err: "error: --timeout -5: a timeout cannot be negative; use 0 to check once, or a duration such as 30s, 10m, 1h\n",
+    });
+    expect((await run(["status", "web", "--wait", "--timeout", "-1s"])).err).toContain(
+      "error: --timeout -1s: a timeout cannot be negative",
+    );
+    expect((await run(["status", "web", "--wait", "--timeout", "1.5"])).err).toMatch(
+      /^error: --timeout: invalid duration "1.5": /,
+    );
+    expect(await run(["status", "web", "--timeout", "30s"])).toEqual({
+      code: 1,
+      out: "",
+      err: "error: --timeout 30s needs --wait (without --wait, status checks once)\n",
+    });
+  });
+
+  it("status: --timeout accepts 0 (check once), whole seconds and durations", () => {
+    expect(parseTimeout("0")).toEqual({ ms: 0 });
+    expect(parseTimeout("0s")).toEqual({ ms: 0 });
+    expect(parseTimeout("90")).toEqual({ ms: 90_000 });
+    expect(parseTimeout("1h30m")).toEqual({ ms: 5_400_000 });
   });
 
   // The first cluster command in a process imports the Kubernetes client (seconds on a loaded machine).

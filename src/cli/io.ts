@@ -1,11 +1,19 @@
 // What a command needs from the outside world, injected so tests run commands in-process.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface DirectoryEntry {
+  readonly name: string;
+  readonly directory: boolean;
+}
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly readFile: (path: string) => Promise<string>;
   readonly readStdin: () => Promise<string>;
+  /** The entries of a directory, or undefined when `path` is not one. Absent: `-f` takes files only. */
+  readonly listDirectory?: (path: string) => Promise<readonly DirectoryEntry[] | undefined>;
   /** How stdout looks; absent means a plain 80-column pipe (what tests and CI logs get). */
   readonly terminal?: Terminal;
   /** Ends long-running commands (`get --watch`, `status --wait`); SIGINT does it for a real process. */
@@ -38,12 +46,30 @@ function processTerminal(): Terminal {
   };
 }
 
+/**
+ * A repeat of a signal within this window is the same request delivered twice: under the bin's Node relay
+ * (bin/slipway.js) a terminal's Ctrl-C reaches this process from the terminal and again from the relay.
+ */
+const DUPLICATE_SIGNAL_MS = 500;
+
 /** Aborts on the first SIGINT/SIGTERM so watches stop cleanly (a second signal kills as usual). */
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  let firstAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const now = Date.now();
+    if (firstAt === undefined) {
+      firstAt = now;
+      controller.abort();
+      return;
+    }
+    if (now - firstAt < DUPLICATE_SIGNAL_MS) return;
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   return controller.signal;
 }
 
@@ -54,6 +80,7 @@ export function processIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     readFile: (path) => readFile(path, "utf8"),
+    listDirectory,
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
@@ -67,18 +94,22 @@ export function processIo(): CliIo {
   };
 }
 
-/** Reads `-f FILE` (`-` is stdin). Returns the text, or an error line naming the file and the cause. */
-export async function readInput(file: string, io: CliIo): Promise<{ text: string } | { error: string }> {
+/** A directory's entries (symbolic links followed, as kubectl does), or undefined for anything else. */
+export async function listDirectory(path: string): Promise<readonly DirectoryEntry[] | undefined> {
   try {
-    return { text: file === "-" ? await io.readStdin() : await io.readFile(file) };
+    const entries = await readdir(path, { withFileTypes: true });
+    const out: DirectoryEntry[] = [];
+    for (const e of entries) {
+      const directory = e.isDirectory() || (e.isSymbolicLink() && (await isDirectory(join(path, e.name))));
+      out.push({ name: e.name, directory });
+    }
+    return out;
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : String(err);
-    return { error: `${file}: cannot read: ${why}` };
+    if ((err as { code?: string }).code === "ENOTDIR") return undefined;
+    throw err;
   }
 }
 
-/** Displays the input's name in messages. */
-export function sourceName(file: string): string {
-  return file === "-" ? "<stdin>" : file;
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
 }

@@ -7,13 +7,16 @@ import { KIND_ROLLOUT } from "../api/names.ts";
 import { parseRollout } from "../api/parse.ts";
 import type { Rollout } from "../api/rollout.ts";
 import { resolveRollout, type Plan } from "../plan/resolve.ts";
-import { readInput, sourceName, type CliIo } from "./io.ts";
-import { identify, loadManifests, type Manifest } from "./manifests.ts";
+import { readInputs } from "./inputs.ts";
+import type { CliIo } from "./io.ts";
+import { identify, type Manifest } from "./manifests.ts";
+import { replicaCountFor } from "./replica-count.ts";
 import { renderTable } from "./table.ts";
 import { isSlipway, problemLines, refOf } from "./validate.ts";
 
 export interface PlanOptions {
   readonly filename: string;
+  readonly recursive?: boolean;
   readonly replicas?: string;
   readonly output?: string;
   readonly name?: string;
@@ -28,27 +31,36 @@ export async function runPlan(opts: PlanOptions, io: CliIo): Promise<number> {
   };
   const output = opts.output ?? "table";
   if (!["table", "json", "yaml"].includes(output)) return fail(`-o ${output}: use table, json or yaml`);
-  const input = await readInput(opts.filename, io);
-  if ("error" in input) return fail(input.error);
-  const source = sourceName(opts.filename);
-  const loaded = loadManifests(input.text, source);
-  if (!loaded.ok) return fail(loaded.errors.join("\n"));
+  const inputs = await readInputs(opts.filename, opts.recursive === true, io);
+  if ("error" in inputs) return fail(inputs.error);
+  const syntax = inputs.files.flatMap((f) => (f.loaded.ok ? [] : f.loaded.errors));
+  if (syntax.length > 0) return fail(syntax.join("\n"));
+  // A directory is one set of manifests, as for `kubectl apply -f DIR`: the Rollout and its workload may
+  // sit in different files.
+  const manifests = inputs.files.flatMap((f) => (f.loaded.ok ? f.loaded.manifests : []));
+  const source = opts.filename === "-" ? "<stdin>" : opts.filename;
 
-  const picked = pickRollout(loaded.manifests, opts.name, source);
+  const picked = pickRollout(manifests, opts.name, source);
   if ("error" in picked) return fail(picked.error);
   const ref = refOf(picked);
   const parsed = parseRollout(picked.object);
   if (!parsed.ok) return fail(problemLines(ref, parsed.problems).join("\n"));
   const rollout = parsed.value;
 
-  const size = replicasFor(rollout, opts.replicas, loaded.manifests, source);
+  const size = replicaCountFor(rollout, opts.replicas, manifests);
   if ("error" in size) return fail(size.error);
+  if ("missing" in size) {
+    const where = inputs.directory ? "in none of its files" : "not in the file";
+    return fail(`${source}: ${size.missing} is ${where}: pass --replicas N to plan without it`);
+  }
   const plan = resolveRollout(rollout.spec, size.replicas);
   for (const w of plan.warnings) io.stderr(`warning: ${ref}: ${w.path}: ${w.message}\n`);
   if (output === "json") io.stdout(`${JSON.stringify(plan.steps, null, 2)}\n`);
   else if (output === "yaml") io.stdout(stringify(plan.steps, { version: "1.1" }));
   else io.stdout(renderPlan(rollout, plan, size.from));
-  return 0;
+  // The plan is printed anyway (its numbers show the problem); the controller would refuse this release.
+  for (const e of plan.errors) io.stderr(`error: ${ref}: ${e.path}: ${e.message}\n`);
+  return plan.errors.length > 0 ? 1 : 0;
 }
 
 /** The Rollout to plan: the only one in the file, or the one named by --name. */
@@ -68,36 +80,6 @@ function pickRollout(
     return { error: `${source}: holds ${rollouts.length} Rollouts (${names}): pick one with --name` };
   }
   return first;
-}
-
-function replicasFor(
-  rollout: Rollout,
-  flag: string | undefined,
-  manifests: readonly Manifest[],
-  source: string,
-): { readonly replicas: number; readonly from: string } | Fail {
-  if (flag !== undefined) {
-    if (!/^[0-9]+$/.test(flag)) return { error: `--replicas ${flag}: use a whole number >= 0` };
-    return { replicas: Number(flag), from: "--replicas" };
-  }
-  const ref = rollout.spec.workloadRef;
-  const workload = manifests.find((m) => {
-    const id = identify(m.object);
-    const ns = rollout.metadata.namespace;
-    const sameNs = ns === undefined || id.namespace === undefined || id.namespace === ns;
-    return id.apiVersion === ref.apiVersion && id.kind === ref.kind && id.name === ref.name && sameNs;
-  });
-  const wanted = `${ref.kind}/${ref.name}`;
-  if (!workload)
-    return { error: `${source}: ${wanted} is not in the file: pass --replicas N to plan without it` };
-  const spec = (workload.object as { spec?: { replicas?: unknown } }).spec;
-  const replicas = spec?.replicas ?? 1; // the API server's default for all three kinds
-  if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
-    return {
-      error: `${wanted}: spec.replicas ${JSON.stringify(replicas)} is not a whole number: fix it or pass --replicas N`,
-    };
-  }
-  return { replicas, from: spec?.replicas === undefined ? `${wanted} (spec.replicas unset: 1)` : wanted };
 }
 
 function trafficText(traffic: number | null, matches: number): string {
@@ -154,9 +136,10 @@ export function planCommand(io: CliIo, exit: (code: number) => void): Command {
   return new Command("plan")
     .description("print each step's pods, traffic, gates and pause for a Rollout, without a cluster")
     .requiredOption(
-      "-f, --filename <file>",
-      "manifest file with the Rollout (and its workload); - reads stdin",
+      "-f, --filename <path>",
+      "manifest file with the Rollout (and its workload), a directory of .yaml/.yml/.json files, or - for stdin",
     )
+    .option("-R, --recursive", "with a directory: also read its subdirectories")
     .option(
       "--replicas <n>",
       "replica count to plan for (default: spec.replicas of the workload in the file)",

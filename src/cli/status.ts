@@ -1,5 +1,6 @@
 // `kubectl slipway status NAME [--wait] [--timeout D]`: for CI pipelines. With --wait it follows the release
-// from watch events until it ends: exit 0 succeeded, 1 aborted or rolled back, 2 timed out.
+// from watch events until it ends: exit 0 succeeded, 1 aborted or rolled back, 2 timed out. `--timeout 0`
+// checks once, like `kubectl wait --timeout=0` (docs/decisions/cli-status-timeout-zero.md).
 import { Command } from "commander";
 import { parseDuration } from "../api/primitives.ts";
 import { withClusterOptions, type ClusterOptions } from "./cluster-flags.ts";
@@ -31,15 +32,16 @@ export async function runStatus(name: string, opts: StatusOptions, io: CliIo): P
     io.stderr(`error: ${format.error}\n`);
     return 1;
   }
-  let timeoutMs: number | undefined;
-  if (opts.timeout !== undefined) {
-    try {
-      timeoutMs = parseDuration(/^\d+$/.test(opts.timeout) ? Number(opts.timeout) : opts.timeout) * 1000;
-    } catch (err) {
-      io.stderr(`error: --timeout: ${(err as Error).message}\n`);
-      return 1;
-    }
+  const timeout = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
+  if (timeout !== undefined && "error" in timeout) {
+    io.stderr(`error: ${timeout.error}\n`);
+    return 1;
   }
+  if (timeout !== undefined && opts.wait !== true) {
+    io.stderr(`error: --timeout ${opts.timeout} needs --wait (without --wait, status checks once)\n`);
+    return 1;
+  }
+  const timeoutMs = timeout?.ms;
   const [{ withConnection }, { readRollout, readWorkload }] = await Promise.all([
     import("./connection.ts"),
     import("./rollouts.ts"),
@@ -49,15 +51,55 @@ export async function runStatus(name: string, opts: StatusOptions, io: CliIo): P
     io,
     (ns) => `get the status of rollout ${ns}/${name}`,
     async (conn) => {
-      if (opts.wait !== true) {
+      if (opts.wait !== true || timeoutMs === 0) {
         const { raw, rollout } = await readRollout(conn, name);
         const verdict = verdictOf(rollout, await readWorkload(conn.client, rollout), false);
         report(io, verdict, format.format, raw);
+        if (opts.wait === true && verdict.kind === "pending") {
+          io.stderr("not done after checking once (--timeout 0)\n");
+          return EXIT_TIMED_OUT;
+        }
         return exitCodeOf(verdict);
       }
       return wait(conn, name, timeoutMs, format.format, io);
     },
   );
+}
+
+/** setTimeout's limit (about 24.8 days); longer waits re-arm the timer. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * `--timeout`: a duration (`30s`, `10m`, `1h30m`) or whole seconds; 0 means "check once". Negative or
+ * malformed values are refused with the flag named.
+ */
+export function parseTimeout(value: string): { readonly ms: number } | { readonly error: string } {
+  const text = value.trim();
+  if (/^-/.test(text)) {
+    return {
+      error: `--timeout ${value}: a timeout cannot be negative; use 0 to check once, or a duration such as 30s, 10m, 1h`,
+    };
+  }
+  try {
+    return { ms: parseDuration(/^\d+$/.test(text) ? Number(text) : text) * 1000 };
+  } catch (err) {
+    return { error: `--timeout: ${(err as Error).message}` };
+  }
+}
+
+/** Calls `fire` once `ms` have passed, also beyond setTimeout's limit; returns how to cancel it. */
+function after(ms: number, fire: () => void): () => void {
+  const deadline = Date.now() + ms;
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const left = deadline - Date.now();
+    timer =
+      left <= 0
+        ? setTimeout(fire, 0)
+        : setTimeout(left > MAX_TIMER_MS ? arm : fire, Math.min(left, MAX_TIMER_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
 }
 
 function report(io: CliIo, verdict: Verdict, format: ObjectFormat | undefined, raw: unknown): void {
@@ -104,14 +146,13 @@ async function wait(
     done.abort();
   };
   const watcher = new RolloutWatcher(conn, name, check);
-  const timer =
-    timeoutMs === undefined ? undefined : setTimeout(() => done.abort(), Math.min(timeoutMs, 2_147_483_647));
+  const cancelTimer = timeoutMs === undefined ? undefined : after(timeoutMs, () => done.abort());
   try {
     await watcher.start();
     check();
     await untilAborted(AbortSignal.any([done.signal, ...(io.signal === undefined ? [] : [io.signal])]));
   } finally {
-    clearTimeout(timer);
+    cancelTimer?.();
     await watcher.stop();
   }
   if (code === EXIT_TIMED_OUT) {
@@ -130,7 +171,10 @@ export function statusCommand(io: CliIo, exit: (code: number) => void): Command 
     .description("print where the release stands; with --wait, follow it until it ends (for CI)")
     .argument("<name>", "the Rollout")
     .option("--wait", "wait until the release ends: exit 0 succeeded, 1 aborted or rolled back, 2 timed out")
-    .option("--timeout <duration>", 'give up waiting after this long ("30s", "10m", "1h"; default: no limit)')
+    .option(
+      "--timeout <duration>",
+      'with --wait: give up after this long ("30s", "10m", "1h" or seconds; default: no limit); 0 checks once and exits 2 if the release is not done',
+    )
     .option("-o, --output <format>", "json or yaml: print the Rollout's status object at the end");
   return withClusterOptions(command).action(async (name: string, opts: StatusOptions) =>
     exit(await runStatus(name, opts, io)),

@@ -61,16 +61,18 @@ describe("resolveRollout", () => {
     expect(plan.backgroundAnalysis).toBeNull();
   });
 
-  it("warns when mixed units decrease at this size, naming the step and the fix", () => {
+  it("reports mixed units that decrease at this size as errors, naming both steps and the fix", () => {
     const spec = rollout((c) => {
       c["steps"] = [{ replicas: "50%" }, { replicas: 3 }, { replicas: "100%" }];
     }).spec;
-    expect(resolveRollout(spec, 4).warnings).toEqual([]);
-    expect(resolveRollout(spec, 10).warnings).toEqual([
+    expect(resolveRollout(spec, 4).errors).toEqual([]);
+    const at10 = resolveRollout(spec, 10);
+    expect(at10.warnings).toEqual([]);
+    expect(at10.errors).toEqual([
       {
         path: "spec.strategy.canary.steps[1].replicas",
         message:
-          '3 is 3 pod(s) at 10 replicas, fewer than step 1 ("50%" = 5): the canary would shrink; raise it to at least 5 or reorder the steps',
+          'step 2 (3) is 3 pod(s) at 10 replicas, fewer than step 1 ("50%" = 5 pod(s)): the canary would shrink; raise step 2 to at least 5 pod(s) or reorder the steps',
       },
     ]);
   });

@@ -4,6 +4,7 @@ import { withDefaults, type EffectiveRolloutSpec, type Pause } from "../api/defa
 import type { Problem } from "../api/problems.ts";
 import type { AnalysisTemplateRef, RolloutSpec } from "../api/rollout.ts";
 import { canaryReplicasFor } from "./batch-size.ts";
+import { shrinkingSteps } from "./step-order.ts";
 import { trafficByStep } from "./traffic.ts";
 
 export interface PlannedStep {
@@ -28,6 +29,8 @@ export interface Plan {
   /** Pods the workload's own strategy moves after the last step (the release completes). */
   readonly remainingAfterLastStep: number;
   readonly warnings: readonly Problem[];
+  /** Steps that shrink the canary at this size: the controller refuses such a release (step-order.ts). */
+  readonly errors: readonly Problem[];
 }
 
 export function templateLabel(ref: AnalysisTemplateRef): string {
@@ -61,7 +64,8 @@ function resolveEffective(effective: EffectiveRolloutSpec, replicas: number, spe
       ? { templates: bg.templates.map(templateLabel), startingStep: bg.startingStep }
       : null,
     remainingAfterLastStep: replicas - (steps[steps.length - 1]?.canaryReplicas ?? 0),
-    warnings: [...zeroReplicasWarning(replicas), ...decreasingStepsAt(spec, steps, replicas)],
+    warnings: zeroReplicasWarning(replicas),
+    errors: decreasingStepsAt(spec, replicas),
   };
 }
 
@@ -79,28 +83,9 @@ function zeroReplicasWarning(replicas: number): Problem[] {
  * Steps whose pod count at this size is lower than an earlier step's. Same-unit decreases are refused
  * at admission; mixed units ("50%" then 3) can only be judged at a given size, which is this check.
  */
-export function decreasingStepsAt(
-  spec: RolloutSpec,
-  steps: readonly PlannedStep[],
-  replicas: number,
-): Problem[] {
-  const out: Problem[] = [];
-  let maxIndex = -1;
-  for (const [i, s] of steps.entries()) {
-    const max = maxIndex >= 0 ? steps[maxIndex] : undefined;
-    if (max && s.canaryReplicas < max.canaryReplicas) {
-      const written = JSON.stringify(spec.strategy.canary.steps[i]?.replicas);
-      const earlier = JSON.stringify(spec.strategy.canary.steps[maxIndex]?.replicas);
-      out.push({
-        path: `spec.strategy.canary.steps[${i}].replicas`,
-        message:
-          `${written} is ${s.canaryReplicas} pod(s) at ${replicas} replicas, fewer than step ${max.step} ` +
-          `(${earlier} = ${max.canaryReplicas}): the canary would shrink; raise it to at least ` +
-          `${max.canaryReplicas} or reorder the steps`,
-      });
-    } else {
-      maxIndex = i;
-    }
-  }
-  return out;
+export function decreasingStepsAt(spec: RolloutSpec, replicas: number): Problem[] {
+  return shrinkingSteps(
+    spec.strategy.canary.steps.map((s) => s.replicas),
+    replicas,
+  ).map((s) => ({ path: `spec.strategy.canary.steps[${s.step - 1}].replicas`, message: s.message }));
 }

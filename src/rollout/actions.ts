@@ -1,6 +1,7 @@
 // Human actions (SPEC §3): annotations on the Rollout turned into operations on the persisted run. Pure.
 // An action is consumed (its annotation removed after the status is written) once it has acted or can never
-// act; an approval that arrives while its step is still moving pods is kept until the pause is reached.
+// act. An approval ends only a wait of its step that exists now; one for a step still moving pods is dropped
+// with a Warning (the webhook refuses it first): kept, it would skip that pause the moment it began.
 import {
   ANNOTATION_ABORT,
   ANNOTATION_APPROVE,
@@ -114,8 +115,7 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
   if (approve !== undefined) {
     const outcome = approveStep(record, approve, by, ctx);
     record = outcome.record;
-    if (outcome.consume) consume(ANNOTATION_APPROVE, outcome.event);
-    else if (outcome.event !== undefined) events.push(outcome.event);
+    consume(ANNOTATION_APPROVE, outcome.event);
   }
 
   const promote = ctx.annotations[ANNOTATION_PROMOTE];
@@ -133,7 +133,6 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
 
 interface StepAction {
   readonly record: ReleaseRecord | undefined;
-  readonly consume: boolean;
   readonly event?: ActionEvent;
 }
 
@@ -152,7 +151,6 @@ function approveStep(
 ): StepAction {
   const warn = (why: string): StepAction => ({
     record,
-    consume: true,
     event: { type: "Warning", reason: "ActionIgnored", message: `approval "${value}" ignored: ${why}` },
   });
   const parsed = parseApproval(value);
@@ -186,7 +184,6 @@ function approveActive(
     const { failurePause: _f, ...rest } = record;
     return {
       record: { ...rest, deadlineFloorAt: ctx.now },
-      consume: true,
       event: {
         type: "Normal",
         reason: "Approved",
@@ -198,15 +195,15 @@ function approveActive(
   if (isSuspendedWith(record.run, approvalToken(parsed.step))) {
     return {
       record: { ...record, run: resume(record.run, approvalToken(parsed.step), { ...approvedBy }) },
-      consume: true,
       event: { type: "Normal", reason: "Approved", message: `step ${parsed.step} approved${who}` },
     };
   }
   const pause = record.run.steps[stepPhaseName(parsed.step, "pause")];
   if (pause?.phase === "Succeeded" || pause?.phase === "Skipped")
     return warn(`step ${parsed.step} is not paused`);
-  // The step has not reached its pause yet: keep the approval until it does.
-  return { record, consume: false };
+  return warn(
+    `step ${parsed.step} is not waiting for approval yet; an approval is not kept for a pause to come: approve again once it pauses`,
+  );
 }
 
 function promoteRelease(

@@ -82,15 +82,25 @@ describe("a release through steps 1 / 30% pause{} / 60% pause{5s} / 100%", () =>
     }
   });
 
-  it("keeps an approval given while its step still moves pods, and applies it at the pause", async () => {
+  it("drops an approval given while its step still moves pods (Warning): the step's pause still waits", async () => {
     const d = await attached();
     d.world.setTemplate("v2");
     await d.until(() => step(d) === 2 && d.world.status?.currentStepState === "Upgrading");
     approve(d, "2");
     await d.once();
-    expect(d.world.annotations[ANNOTATION_APPROVE]).toBe("2");
-    await d.until(() => step(d) === 3);
     expect(d.world.annotations[ANNOTATION_APPROVE]).toBeUndefined();
+    expect(d.world.events).toContainEqual({
+      type: "Warning",
+      reason: "ActionIgnored",
+      message:
+        'approval "2" ignored: step 2 is not waiting for approval yet; an approval is not kept for a pause to come: approve again once it pauses',
+    });
+    await d.until(() => step(d) === 2 && d.world.status?.currentStepState === "Paused");
+    d.now += 3_600_000;
+    await d.quiet();
+    expect([step(d), d.world.status?.currentStepState]).toEqual([2, "Paused"]);
+    approve(d, "2");
+    await d.until(() => step(d) === 3);
     expect(d.world.status?.steps?.[1]?.approvedBy).toBe("alice");
   });
 

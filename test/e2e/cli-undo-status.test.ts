@@ -188,6 +188,28 @@ describe("kubectl slipway status --wait (exit codes for CI)", () => {
     });
   });
 
+  it("--timeout 0 checks once: exit 2 at once while the release runs, the verdict when it has ended", async () => {
+    await withNamespace(async (ns) => {
+      await createRollout(ns, rolloutManifest("web"));
+      await writeStatus(ns, "web", { ...pausedAt(2), observedGeneration: 1 });
+      const started = Date.now();
+      const running = await slipway(["status", "web", "-n", ns, "--wait", "--timeout", "0"]);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(running).toEqual({
+        code: 2,
+        out: "Paused at step 2/3: step 2/3\n",
+        err: "not done after checking once (--timeout 0)\n",
+      });
+      await writeStatus(ns, "web", healthy("Succeeded"));
+      const ended = await slipway(["status", "web", "-n", ns, "--wait", "--timeout", "0s"]);
+      expect(ended).toEqual({
+        code: 0,
+        out: `rollout ${ns}/web is Healthy on revision 7c9d8b6f5\n`,
+        err: "",
+      });
+    });
+  });
+
   it("without --wait prints where the release stands once", async () => {
     await withNamespace(async (ns) => {
       await createRollout(ns, rolloutManifest("web"));

@@ -133,6 +133,8 @@ export function rollout(
     canaryRevision?: string;
     stableRevision?: string;
     disabled?: boolean;
+    /** spec.paused */
+    paused?: boolean;
     deleting?: boolean;
     ignoreTemplateKeys?: string[];
     steps?: Step[];
@@ -156,6 +158,7 @@ export function rollout(
         name: opts.workload ?? "web",
       },
       ...(opts.disabled === undefined ? {} : { disabled: opts.disabled }),
+      ...(opts.paused === undefined ? {} : { paused: opts.paused }),
       ...(opts.ignoreTemplateKeys === undefined ? {} : { ignoreTemplateKeys: opts.ignoreTemplateKeys }),
       strategy: {
         canary: {

@@ -1,7 +1,8 @@
 // `batch`: the upgrade phase of a step — move pods until the step's canary count is reached and ready
 // (SPEC §5.3). Idempotent: every invocation re-plans from what the cluster shows now.
 import { canaryReplicasFor } from "../../plan/batch-size.ts";
-import { succeeded, wait, type StepContext, type StepOutcome } from "../../workflow/index.ts";
+import { shrinkingSteps } from "../../plan/step-order.ts";
+import { failed, succeeded, wait, type StepContext, type StepOutcome } from "../../workflow/index.ts";
 import { promotionOf } from "../record.ts";
 import { objectOf, stepIndexOf, type StepEnv, type StepTypeFactory } from "./env.ts";
 
@@ -35,6 +36,8 @@ async function runBatch(env: StepEnv, ctx: StepContext): Promise<StepOutcome> {
   const index = stepIndexOf(ctx.properties);
   const promotion = promotionOf(env.record);
   if (promotion?.full === true) return succeeded({ promoted: "full" });
+  const shrinking = shrinkingFrom(env, index);
+  if (shrinking !== undefined) return failed(shrinking);
   const memory = batchMemory(ctx.memory);
   // Persist "step i has started" before the first write: the webhook derives how far a partition may be
   // lowered from status.currentStepIndex, and a restarted controller must know the step began.
@@ -61,4 +64,20 @@ async function runBatch(env: StepEnv, ctx: StepContext): Promise<StepOutcome> {
   }
   const outcome = wait(`step ${index}: waiting for ${progress}`);
   return memory.verifying === true ? outcome : { ...outcome, memory: { ...memory, verifying: true } };
+}
+
+/**
+ * Why the release cannot go on at the live replica count: this step or a later one would have fewer canary
+ * pods than an earlier step (steps mixing units; same-unit decreases never pass admission). Checked before
+ * each batch moves a pod, so the release stops instead of moving pods back to stable
+ * (docs/decisions/cli-shrinking-steps.md).
+ */
+function shrinkingFrom(env: StepEnv, index: number): string | undefined {
+  const total = env.workload.snapshot.replicas;
+  const found = shrinkingSteps(
+    env.spec.steps.map((s) => s.replicas),
+    total,
+  ).filter((s) => s.step >= index);
+  if (found.length === 0) return undefined;
+  return `the steps shrink the canary at ${total} replicas: ${found.map((s) => s.message).join("; ")}`;
 }
