@@ -1,123 +1,40 @@
 // Metric gates that drive releases: the real controller (child process) on the local control plane, a real
 // Prometheus on loopback scraping an exporter whose per-revision error rate the test controls.
-import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_VERSION, ANNOTATION_APPROVE, KIND_ANALYSIS_TEMPLATE } from "../../src/api/names.ts";
-import type { MetricStatus } from "../../src/api/rollout-status.ts";
-import { applyYaml, withNamespace } from "./lib/index.ts";
-import { startExporter, type TestExporter } from "./lib/exporter.ts";
-import { sleep, startPrometheus, type PrometheusServer } from "./lib/prometheus.ts";
-import { startController, tail, type SlipwayProcess } from "./rollout/controller-process.ts";
+import { ANNOTATION_APPROVE } from "../../src/api/names.ts";
+import { sleep } from "./lib/prometheus.ts";
+import { withNamespace } from "./lib/index.ts";
 import {
-  annotate,
-  deleteWebhookConfigurations,
-  installCrds,
-  patchRollout,
-  setTemplate,
-  waitForRollout,
-} from "./rollout/fixtures.ts";
-import type { ReleaseMonitor } from "./rollout/release-monitor.ts";
-import { attach, NAME, PARTITION_DEPLOYMENT, podsSettled } from "./rollout/scenario.ts";
+  BAD,
+  gate,
+  metricOfStep as firstMetric,
+  NAME,
+  PARTITION_DEPLOYMENT,
+  scenario as inLab,
+  startLab,
+  startRelease as release,
+  type AnalysisLab,
+  type ReleaseOptions,
+} from "./rollout/analysis-lab.ts";
+import { startController } from "./rollout/controller-process.ts";
+import { annotate, waitForRollout } from "./rollout/fixtures.ts";
+import { podsSettled } from "./rollout/scenario.ts";
 
 const N = PARTITION_DEPLOYMENT.replicas;
-/** Per-revision error ratio over 30 s (long enough to ride out the first seconds of a new series). */
-const ERROR_RATE =
-  'sum(rate(http_requests_total{service="{{args.service}}",pod_template_hash="{{canary.revision}}",status=~"5.."}[30s]))' +
-  ' / sum(rate(http_requests_total{service="{{args.service}}",pod_template_hash="{{canary.revision}}"}[30s]))';
-const GOOD = { rps: 50, errorRate: 0.01 };
-const BAD = { rps: 50, errorRate: 0.4 };
 
-let controller: SlipwayProcess;
-let exporter: TestExporter;
-let prometheus: PrometheusServer;
+let lab: AnalysisLab;
 
 beforeAll(async () => {
-  await installCrds();
-  exporter = await startExporter();
-  prometheus = await startPrometheus({ targets: [exporter.target] });
-  controller = await startController("analysis-tests");
+  lab = await startLab("analysis-tests");
 }, 120_000);
 
 afterAll(async () => {
-  await controller?.kill("SIGTERM");
-  await deleteWebhookConfigurations();
-  await prometheus?.close();
-  await exporter?.close();
+  await lab?.close();
 });
 
-/** An AnalysisTemplate `error-rate` in `ns` measuring the canary's error ratio for `service`. */
-function template(ns: string, metric: Record<string, unknown> = {}): KubernetesObject {
-  return {
-    apiVersion: API_VERSION,
-    kind: KIND_ANALYSIS_TEMPLATE,
-    metadata: { name: "error-rate", namespace: ns },
-    spec: {
-      args: [{ name: "service" }],
-      metrics: [
-        {
-          name: "error-rate",
-          provider: { prometheus: { address: prometheus.url, query: ERROR_RATE, timeout: "5s" } },
-          // Time for the test to learn the canary's revision and for Prometheus to scrape its first samples.
-          initialDelay: "6s",
-          interval: "1s",
-          count: 3,
-          successCondition: "result[0] <= 0.05",
-          ...metric,
-        },
-      ],
-    },
-  } as KubernetesObject;
-}
-
-const gate = (ns: string) => ({
-  templates: [{ name: "error-rate" }],
-  args: [{ name: "service", value: ns }],
-});
-
-interface Scenario {
-  readonly monitor: ReleaseMonitor;
-  readonly canary: string;
-}
-
-/** Template, workload and Rollout; then a new image: returns the canary revision once the release started. */
-async function startRelease(
-  ns: string,
-  steps: readonly unknown[],
-  o: {
-    metric?: Record<string, unknown>;
-    traffic?: typeof GOOD | null;
-    background?: Record<string, unknown>;
-  } = {},
-): Promise<Scenario> {
-  await applyYaml([template(ns, o.metric)]);
-  const { monitor } = await attach(ns, PARTITION_DEPLOYMENT, { steps });
-  if (o.background !== undefined) {
-    await patchRollout(ns, NAME, { spec: { strategy: { canary: { analysis: o.background } } } });
-  }
-  await setTemplate(ns, "Deployment", NAME, "example/web:v2");
-  const started = await waitForRollout(
-    ns,
-    NAME,
-    "a release in progress",
-    (s) => s.canaryRevision !== undefined && s.phase !== "Healthy",
-  );
-  const canary = started.status?.canaryRevision ?? "";
-  // traffic: null — the canary's series never appears (only another revision's does): an empty vector.
-  if (o.traffic === null) exporter.setTraffic(ns, `not-${canary}`, GOOD);
-  else exporter.setTraffic(ns, canary, o.traffic ?? GOOD);
-  return { monitor, canary };
-}
-
-async function scenario(ns: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${tail(controller)}\nnamespace ${ns}`, { cause: err });
-  }
-}
-
-const firstMetric = (s: { steps?: readonly { analysis?: readonly MetricStatus[] }[] }) =>
-  s.steps?.[0]?.analysis?.[0];
+const startRelease = (ns: string, steps: readonly unknown[], o: ReleaseOptions = {}) =>
+  release(lab, ns, steps, o);
+const scenario = (ns: string, body: () => Promise<void>) => inLab(lab, ns, body);
 
 describe("step gates drive the release", () => {
   const steps = (ns: string) => [{ replicas: 1, analysis: gate(ns) }, { replicas: "100%" }];
@@ -239,7 +156,7 @@ describe("background analysis", () => {
             (s) => s.currentStepState === "Paused" && (s.backgroundAnalysis?.[0]?.successful ?? 0) >= 2,
           );
           const broke = Date.now();
-          exporter.setTraffic(ns, canary, BAD);
+          lab.exporter.setTraffic(ns, canary, BAD);
           const aborted = await waitForRollout(
             ns,
             NAME,
@@ -272,9 +189,9 @@ describe("controller killed mid-gate", () => {
             counts.push(firstMetric(s)?.count ?? 0);
             return (firstMetric(s)?.count ?? 0) >= 2;
           });
-          await controller.kill("SIGKILL");
+          await lab.controller.kill("SIGKILL");
           await sleep(3000);
-          controller = await startController("analysis-tests-restarted");
+          lab.controller = await startController("analysis-tests-restarted");
           const healthy = await waitForRollout(ns, NAME, "Healthy after the restart", (s) => {
             const m = firstMetric(s);
             if (m !== undefined) counts.push(m.count ?? 0);

@@ -1,5 +1,5 @@
 // Small builders for the workloads tests deploy. Pods run nothing (kwok), so images are just names.
-import type { V1Deployment, V1Service, V1StatefulSet } from "@kubernetes/client-node";
+import type { V1Deployment, V1Ingress, V1Service, V1StatefulSet } from "@kubernetes/client-node";
 
 export interface WorkloadOptions {
   readonly name: string;
@@ -71,6 +71,30 @@ export function statefulSet(o: StatefulSetOptions): V1StatefulSet {
       selector: { matchLabels: { app: o.name } },
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: o.partition ?? 0 } },
       template: podTemplate(o),
+    },
+  };
+}
+
+/** The stable Service of traffic routing: selects the app's pods (every revision) on port 80. */
+export function routedService(name: string, namespace: string): V1Service {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace },
+    spec: { selector: { app: name }, ports: [{ name: "http", port: 80 }] },
+  };
+}
+
+/** The stable Ingress of nginx traffic routing: `web.example/` to the Service `name` (no controller serves it). */
+export function nginxIngress(name: string, namespace: string): V1Ingress {
+  const backend = { service: { name, port: { number: 80 } } };
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: { name, namespace },
+    spec: {
+      ingressClassName: "nginx",
+      rules: [{ host: "web.example", http: { paths: [{ path: "/", pathType: "Prefix", backend }] } }],
     },
   };
 }

@@ -15,6 +15,8 @@ export interface PrometheusOptions {
   readonly targets: readonly string[];
   /** Default "1s". */
   readonly scrapeInterval?: string;
+  /** Log every query the engine runs (`global.query_log_file`), read back with `loggedQueries()`. */
+  readonly queryLog?: boolean;
 }
 
 export interface PrometheusServer {
@@ -32,6 +34,8 @@ export interface PrometheusServer {
   query(promql: string): Promise<{ readonly labels: Record<string, string>; readonly value: number }[]>;
   /** The last lines of its log, for failure messages. */
   logTail(lines?: number): Promise<string>;
+  /** The text of every query run so far, oldest first (empty unless started with `queryLog`). */
+  loggedQueries(): Promise<string[]>;
 }
 
 export async function freeLoopbackPort(): Promise<number> {
@@ -56,10 +60,12 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const dataDir = await mkdtemp(join(tmpdir(), "slipway-prometheus-"));
   const port = await freeLoopbackPort();
   const interval = options.scrapeInterval ?? "1s";
+  const queryLogFile = join(dataDir, "queries.log");
   const config = [
     "global:",
     `  scrape_interval: ${interval}`,
     `  evaluation_interval: ${interval}`,
+    ...(options.queryLog === true ? [`  query_log_file: ${JSON.stringify(queryLogFile)}`] : []),
     "scrape_configs:",
     "  - job_name: exporter",
     `    scrape_interval: ${interval}`,
@@ -129,6 +135,17 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       }
       const series = body.data.result as { metric: Record<string, string>; value: [number, string] }[];
       return series.map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
+    },
+    async loggedQueries() {
+      const text = await readFile(queryLogFile, "utf8").catch(() => "");
+      return text.split("\n").flatMap((line) => {
+        try {
+          const query = (JSON.parse(line) as { params?: { query?: unknown } }).params?.query;
+          return typeof query === "string" ? [query] : [];
+        } catch {
+          return []; // a line still being written
+        }
+      });
     },
     async logTail(lines = 20) {
       const text = await readFile(logFile, "utf8").catch(() => "");

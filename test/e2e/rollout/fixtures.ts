@@ -98,6 +98,8 @@ export interface RolloutShape {
   readonly progressDeadlineSeconds?: number;
   readonly deploymentStyle?: "partition" | "canary-deployment";
   readonly paused?: boolean;
+  /** `strategy.canary.trafficRouting`, as written in the Rollout. */
+  readonly trafficRouting?: Record<string, unknown>;
 }
 
 /** The issue's steps: 1 / 30% pause{} / 60% pause{5s} / 100%. */
@@ -125,6 +127,7 @@ export function rolloutManifest(namespace: string, name: string, o: RolloutShape
           ...(o.deploymentStyle === undefined ? {} : { deploymentStyle: o.deploymentStyle }),
           progressDeadlineSeconds: o.progressDeadlineSeconds ?? 120,
           steps: o.steps ?? STANDARD_STEPS,
+          ...(o.trafficRouting === undefined ? {} : { trafficRouting: o.trafficRouting }),
         },
       },
     },
