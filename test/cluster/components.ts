@@ -63,6 +63,15 @@ export function componentCommand(
           "--allow-privileged=true",
           "--profiling=false",
           "--enable-aggregator-routing=false",
+          ...(cfg.auditPolicy === undefined
+            ? []
+            : [
+                `--audit-policy-file=${cfg.auditPolicy}`,
+                `--audit-log-path=${paths.auditLog}`,
+                "--audit-log-format=json",
+                // One line per request as it completes, so a reader sees it at once.
+                "--audit-log-mode=blocking",
+              ]),
         ],
       };
     }

@@ -45,6 +45,11 @@ export interface ClusterConfig {
   readonly podReadyDelayMs: number;
   /** Interval between two restarts of a `crash` pod, in milliseconds. */
   readonly crashIntervalMs: number;
+  /**
+   * An audit policy file: when set, the API server writes its audit log (JSON lines) to logs/audit.log.
+   * Off by default (it costs disk and API server time); the controller benchmark turns it on.
+   */
+  readonly auditPolicy: string | undefined;
   readonly nodeCount: number;
   /** Fake, never routed: only written into Service and Pod objects. */
   readonly serviceCidr: string;
@@ -80,6 +85,7 @@ export function loadConfig(): ClusterConfig {
     },
     podReadyDelayMs: intFromEnv("SLIPWAY_POD_READY_DELAY_MS", 1000),
     crashIntervalMs: intFromEnv("SLIPWAY_CRASH_INTERVAL_MS", 2000),
+    auditPolicy: process.env["SLIPWAY_AUDIT_POLICY"] || undefined,
     nodeCount: 3,
     serviceCidr: "10.96.0.0/16",
     podCidr: "10.244.0.0/16",
@@ -108,6 +114,7 @@ export function clusterPaths(stateDir: string) {
     /** Written last by `up`: a running cluster's description (see ClusterInfo). */
     info: join(stateDir, "cluster.json"),
     logFile: (component: Process) => join(stateDir, "logs", `${component}.log`),
+    auditLog: join(stateDir, "logs", "audit.log"),
     pidFile: (component: Process) => join(stateDir, "pids", `${component}.json`),
   };
 }
@@ -123,6 +130,8 @@ export interface ClusterInfo {
   readonly userKubeconfigs: Readonly<Record<TestUser, string>>;
   readonly ports: Ports;
   readonly logs: Readonly<Record<Component, string>>;
+  /** The API server's audit log, when the cluster was started with SLIPWAY_AUDIT_POLICY. */
+  readonly auditLog?: string;
   readonly startedAt: string;
 }
 

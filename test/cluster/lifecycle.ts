@@ -220,6 +220,7 @@ export async function up(log: Log = console.log): Promise<ClusterInfo> {
     ) as ClusterInfo["userKubeconfigs"],
     ports: cfg.ports,
     logs: Object.fromEntries(COMPONENTS.map((c) => [c, paths.logFile(c)])) as ClusterInfo["logs"],
+    ...(cfg.auditPolicy === undefined ? {} : { auditLog: paths.auditLog }),
     startedAt: new Date().toISOString(),
   };
   writeFileSync(paths.info, JSON.stringify(info, null, 2) + "\n");
