@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { ensurePrometheus } from "../ensure-prometheus.ts";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const MAIN = join(ROOT, "src", "cli", "main.ts");
@@ -76,9 +77,7 @@ export function startPrometheus(
   port: number,
   targets: { app: number; controller: number },
 ): Child {
-  if (!existsSync(PROMETHEUS)) {
-    throw new Error(`Prometheus is not installed (${PROMETHEUS}): sudo apt-get install prometheus`);
-  }
+  ensurePrometheus(PROMETHEUS);
   const config = join(dir, "prometheus.yml");
   writeFileSync(
     config,

@@ -2,11 +2,12 @@
 // data dir and a config scraping the given loopback targets every second. `stop()`/`start()` simulate an
 // outage (same port and data dir, so the series survive); `close()` stops it and deletes the data dir.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, openSync, closeSync } from "node:fs";
+import { openSync, closeSync } from "node:fs";
 import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensurePrometheus } from "../../../scripts/ensure-prometheus.ts";
 
 export const PROMETHEUS_BINARY = process.env["SLIPWAY_PROMETHEUS"] ?? "/usr/bin/prometheus";
 
@@ -51,12 +52,7 @@ export async function freeLoopbackPort(): Promise<number> {
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
-  if (!existsSync(PROMETHEUS_BINARY)) {
-    throw new Error(
-      `${PROMETHEUS_BINARY} is missing: install it with "apt-get install -y --no-install-recommends prometheus" ` +
-        "(or point SLIPWAY_PROMETHEUS at a prometheus binary)",
-    );
-  }
+  ensurePrometheus(PROMETHEUS_BINARY);
   const dataDir = await mkdtemp(join(tmpdir(), "slipway-prometheus-"));
   const port = await freeLoopbackPort();
   const interval = options.scrapeInterval ?? "1s";
