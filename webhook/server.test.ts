@@ -288,6 +288,26 @@ describe("malformed requests", () => {
     expect(noUid.statusCode).toBe(400);
   });
 
+  it("answers a body that is not sent as JSON with HTTP 415, naming the content type to use", async () => {
+    const plain = await server.app.inject({
+      method: "POST",
+      url: "/mutate-workload",
+      payload: JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" }),
+      headers: { "content-type": "text/plain" },
+    });
+    expect(plain.statusCode).toBe(415);
+    expect(plain.json()).toEqual({
+      message: "an AdmissionReview must be sent with content-type: application/json",
+    });
+    const charset = await server.app.inject({
+      method: "POST",
+      url: "/validate-rollout",
+      payload: "{}",
+      headers: { "content-type": "application/json; charset=utf-8" },
+    });
+    expect(charset.statusCode).toBe(400);
+  });
+
   it("answers a review that names a uid but lacks fields with a refusing AdmissionReview", async () => {
     const { status, review } = await post("/mutate-workload", {
       apiVersion: "admission.k8s.io/v1",

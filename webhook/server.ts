@@ -31,6 +31,8 @@ export interface CertificatePair {
   readonly cert: string;
 }
 
+const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
+
 export interface WebhookServerOptions {
   readonly deps: HandlerDeps;
   /** Omitted in unit tests (plain HTTP through `inject`). */
@@ -82,6 +84,12 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
 
   const route = (path: string, handler: Handler) => {
     app.post(path, async (request, reply) => {
+      // The API server always sends JSON; fastify would otherwise hand a text/plain body over as a string.
+      if (!JSON_CONTENT_TYPE.test(request.headers["content-type"] ?? "")) {
+        return reply
+          .code(415)
+          .send({ message: "an AdmissionReview must be sent with content-type: application/json" });
+      }
       const parsed = parseAdmissionReview(request.body);
       if (!parsed.ok) {
         if (parsed.uid !== undefined) return review(deny(parsed.uid, parsed.message, 400));

@@ -1,9 +1,9 @@
 // The local Kubernetes control plane for development and e2e tests.
-//   node test/cluster/cluster.ts up      start (no-op when a healthy cluster runs)
+//   npm exec -- node test/cluster/cluster.ts up      start (no-op when a healthy cluster runs)
 //        ... up --with-kruise             also OpenKruise's kruise-manager (started if not running)
-//   node test/cluster/cluster.ts down    stop every process and remove the state directory
-//   node test/cluster/cluster.ts status  per-component process and health state (exit 1 unless healthy)
-//   node test/cluster/cluster.ts env     shell exports for the running cluster: eval "$(... env)"
+//   npm exec -- node test/cluster/cluster.ts down    stop every process and remove the state directory
+//   npm exec -- node test/cluster/cluster.ts status  per-component process and health state (exit 1 unless healthy)
+//   npm exec -- node test/cluster/cluster.ts env     shell exports for the running cluster: eval "$(... env)"
 import { ensureKruise } from "./kruise.ts";
 import { down, runningCluster, status, up } from "./lifecycle.ts";
 import type { ClusterInfo } from "./config.ts";
@@ -22,7 +22,7 @@ function usage(info: ClusterInfo): string {
     ``,
     `  export KUBECONFIG=${info.adminKubeconfig}     # admin (system:masters)`,
     `  ${info.binDir}/kubectl get nodes`,
-    `  eval "$(node test/cluster/cluster.ts env)"   # KUBECONFIG + kubectl/helm on PATH`,
+    `  eval "$(npm exec -- node test/cluster/cluster.ts env)"   # KUBECONFIG + kubectl/helm on PATH`,
     ``,
     `Users: ${Object.entries(info.userKubeconfigs)
       .map(([u, f]) => `${u} -> ${f}`)
@@ -65,7 +65,7 @@ async function main(command: string | undefined, flags: readonly string[]): Prom
       return 0;
     }
     default:
-      console.error("usage: node test/cluster/cluster.ts up [--with-kruise]|down|status|env");
+      console.error("usage: npm exec -- node test/cluster/cluster.ts up [--with-kruise]|down|status|env");
       return 2;
   }
 }
