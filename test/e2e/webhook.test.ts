@@ -441,6 +441,24 @@ describe("AnalysisTemplate admission", () => {
         withQuery("AnalysisTemplate", "up", 'up{job="{{args.service}}", x="{{ canary.revision }}"}'),
       );
     }));
+
+  test("a Rollout that does not pass a required argument of an existing template is refused", () =>
+    withNamespace(async (ns) => {
+      // success-rate declares `service` (no default) and `threshold` (default 0.99).
+      await applyYaml({ ...validTemplate(), metadata: { name: "success-rate", namespace: ns } } as never);
+      const withArgs = (args: { name: string; value: string }[]) => {
+        const r = rolloutManifest(ns, "web") as { spec: { strategy: { canary: { steps: unknown[] } } } };
+        r.spec.strategy.canary.steps = [
+          { replicas: 1, analysis: { templates: [{ name: "success-rate" }], args } },
+          { replicas: "100%" },
+        ];
+        return r as never;
+      };
+      expect(await refusal(applyYaml(withArgs([{ name: "threshold", value: "0.9" }])))).toContain(
+        'spec.strategy.canary.steps[0].analysis.args: AnalysisTemplate success-rate needs argument "service", which has no default: add {name: service, value: ...}',
+      );
+      await applyYaml(withArgs([{ name: "service", value: "web" }]));
+    }));
 });
 
 describe("certificates", () => {
