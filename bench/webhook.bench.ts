@@ -97,7 +97,12 @@ async function serve(): Promise<void> {
   cache.upsert(rollout());
   cache.markSynced();
   const server = createWebhookServer({
-    deps: { rollouts: cache, workloads: { read: async () => ({ found: false }) }, now: () => new Date() },
+    deps: {
+      rollouts: cache,
+      workloads: { read: async () => ({ found: false }) },
+      templates: { read: async () => ({ found: false }) },
+      now: () => new Date(),
+    },
     tls: serving,
   });
   await server.app.listen({ host: "127.0.0.1", port: 0 });

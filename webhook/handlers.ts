@@ -12,14 +12,21 @@ import {
 import { parseAnalysisTemplate, parseClusterAnalysisTemplate, parseRollout } from "../src/api/parse.ts";
 import type { Problem } from "../src/api/problems.ts";
 import type { Rollout } from "../src/api/rollout.ts";
+import type { TemplateRef } from "../src/analysis/templates.ts";
 import { allow, deny, type AdmissionRequest, type AdmissionResponse } from "./admission-review.ts";
 import { decideWorkloadUpdate, holdAdapterFor, type HoldDecision } from "./hold.ts";
 import { diffJson } from "./json-patch.ts";
 import { approvedByAfter } from "./rollout-actions.ts";
 import { admitRollout, needsWorkload, type WorkloadLookup } from "./rollout-admission.ts";
 import { isLive, workloadKeyOf, type RolloutCache } from "./rollout-cache.ts";
+import { checkTemplateArgs } from "./rollout-templates.ts";
 import { annotationsOf, isDeleting } from "./rollout-meta.ts";
 import type { HoldAdapter } from "./workloads/workload.ts";
+
+/** Reads a template a Rollout's analysis names; only at Rollout admission, when its analysis changed. */
+export interface TemplateReader {
+  read(namespace: string, ref: TemplateRef): Promise<WorkloadLookup>;
+}
 
 /** Reads the workload a Rollout names; only at Rollout admission (not the hot path). */
 export interface WorkloadReader {
@@ -29,6 +36,7 @@ export interface WorkloadReader {
 export interface HandlerDeps {
   readonly rollouts: RolloutCache;
   readonly workloads: WorkloadReader;
+  readonly templates: TemplateReader;
   readonly now: () => Date;
 }
 
@@ -139,7 +147,10 @@ export async function validateRollout(
       ? await deps.workloads.read(key.namespace, key.group, key.kind, key.name)
       : undefined;
   const verdict = admitRollout({ rollout, live, others: deps.rollouts.findByWorkload(key), workload });
-  return verdict.allowed ? allow(uid, [], verdict.warnings) : deny(uid, verdict.message);
+  if (!verdict.allowed) return deny(uid, verdict.message);
+  const templates = await checkTemplateArgs(rollout, live, key.namespace, deps.templates);
+  if (templates.problems.length > 0) return deny(uid, problemsText(templates.problems), 422);
+  return allow(uid, [], [...verdict.warnings, ...templates.warnings]);
 }
 
 /**

@@ -12,6 +12,7 @@ import { DEFAULT_POLICY_TIMES, type CertificatePolicy } from "./certs/rotation.t
 import type { WebhookEndpoint } from "./configurations.ts";
 import { KubeCertStore } from "./kube/cert-store.ts";
 import { startRolloutInformer } from "./kube/rollout-informer.ts";
+import { apiTemplateReader } from "./kube/template-reader.ts";
 import { apiWorkloadReader } from "./kube/workload-reader.ts";
 import type { RolloutCache } from "./rollout-cache.ts";
 import { createWebhookServer, type WebhookServer } from "./server.ts";
@@ -61,7 +62,12 @@ export async function runWebhook(options: RunWebhookOptions): Promise<RunningWeb
     { userAgent: "slipway-webhook/0.1.0" },
   );
   const informer = startRolloutInformer(client, log);
-  const deps = { rollouts: informer.cache, workloads: apiWorkloadReader(client), now: () => new Date() };
+  const deps = {
+    rollouts: informer.cache,
+    workloads: apiWorkloadReader(client),
+    templates: apiTemplateReader(client),
+    now: () => new Date(),
+  };
   let initial: KeyPairPem | undefined;
   // Until the server exists, a renewed certificate only becomes the one it will start with.
   let swapCertificate = (pair: KeyPairPem): void => {

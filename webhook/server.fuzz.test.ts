@@ -22,7 +22,12 @@ beforeAll(() => {
   );
   cache.markSynced();
   server = createWebhookServer({
-    deps: { rollouts: cache, workloads: { read: async () => ({ found: false }) }, now: () => new Date() },
+    deps: {
+      rollouts: cache,
+      workloads: { read: async () => ({ found: false }) },
+      templates: { read: async () => ({ found: false }) },
+      now: () => new Date(),
+    },
   });
 });
 afterAll(async () => server.app.close());

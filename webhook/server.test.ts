@@ -7,7 +7,8 @@ import {
   ANNOTATION_RELEASE,
 } from "../src/api/names.ts";
 import type { AdmissionReviewResponse } from "./admission-review.ts";
-import type { HandlerDeps, WorkloadReader } from "./handlers.ts";
+import type { HandlerDeps, TemplateReader, WorkloadReader } from "./handlers.ts";
+import type { Rollout } from "../src/api/rollout.ts";
 import { MemoryRolloutCache } from "./rollout-cache.ts";
 import { createWebhookServer, type WebhookServer } from "./server.ts";
 import { applyBase64Patch } from "./testing/apply-patch.ts";
@@ -22,6 +23,8 @@ const setImage = (o: Obj, image: string) =>
 let cache: MemoryRolloutCache;
 let server: WebhookServer;
 let workloads: Map<string, unknown>;
+/** Templates by `<namespace>/<name>` (ClusterAnalysisTemplates: `/<name>`). */
+let templates: Map<string, unknown>;
 
 function deps(): HandlerDeps {
   const reader: WorkloadReader = {
@@ -30,7 +33,18 @@ function deps(): HandlerDeps {
       return object === undefined ? { found: false } : { found: true, object };
     },
   };
-  return { rollouts: cache, workloads: reader, now: () => new Date("2026-03-01T12:00:00Z") };
+  const templateReader: TemplateReader = {
+    read: async (namespace, ref) => {
+      const object = templates.get(`${ref.clusterScope === true ? "" : namespace}/${ref.name}`);
+      return object === undefined ? { found: false } : { found: true, object };
+    },
+  };
+  return {
+    rollouts: cache,
+    workloads: reader,
+    templates: templateReader,
+    now: () => new Date("2026-03-01T12:00:00Z"),
+  };
 }
 
 async function post(
@@ -46,6 +60,7 @@ beforeEach(() => {
   cache.upsert(rollout());
   cache.markSynced();
   workloads = new Map();
+  templates = new Map();
   server = createWebhookServer({ deps: deps(), metrics: new Registry() });
 });
 afterEach(async () => server.app.close());
@@ -227,6 +242,50 @@ describe("/mutate-rollout and /validate-rollout", () => {
       ),
     );
     expect(allowed.review.response.allowed).toBe(true);
+  });
+});
+
+describe("Rollout admission: template arguments", () => {
+  const withAnalysis = (args: { name: string; value: string }[], clusterScope = false) =>
+    rollout({
+      name: "api",
+      workload: "api",
+      steps: [
+        { replicas: 1, analysis: { templates: [{ name: "success-rate", clusterScope }], args } },
+        { replicas: "100%" },
+      ],
+    });
+  const create = async (r: Rollout) =>
+    (await post("/validate-rollout", admissionReview("Rollout", undefined, r, { operation: "CREATE" })))
+      .review.response;
+
+  it("refuses a required argument of an existing template that the Rollout does not pass", async () => {
+    templates.set("shop/success-rate", validTemplate()); // args: service (required), threshold (default)
+    const refused = await create(withAnalysis([]));
+    expect(refused).toMatchObject({
+      allowed: false,
+      status: {
+        message:
+          'spec.strategy.canary.steps[0].analysis.args: AnalysisTemplate success-rate needs argument "service", which has no default: add {name: service, value: ...} to spec.strategy.canary.steps[0].analysis.args, or a value to the template\'s spec.args',
+      },
+    });
+    expect((await create(withAnalysis([{ name: "service", value: "api" }]))).allowed).toBe(true);
+  });
+
+  it("reads a ClusterAnalysisTemplate for clusterScope, and does not judge a template that does not exist yet", async () => {
+    expect((await create(withAnalysis([], true))).allowed).toBe(true);
+    templates.set("/success-rate", validTemplate("ClusterAnalysisTemplate"));
+    expect((await create(withAnalysis([], true))).status?.message).toContain(
+      'ClusterAnalysisTemplate success-rate needs argument "service"',
+    );
+  });
+
+  it("admits an update that leaves the analysis unchanged (the controller's own updates are never refused for a template edited later)", async () => {
+    const live = withAnalysis([]);
+    templates.set("shop/success-rate", validTemplate());
+    const annotated = edited(live, (r) => (r.metadata.annotations = { team: "a" }));
+    const { review } = await post("/validate-rollout", admissionReview("Rollout", live, annotated));
+    expect(review.response.allowed).toBe(true);
   });
 });
 

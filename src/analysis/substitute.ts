@@ -5,7 +5,13 @@
 // (double-quoted, single-quoted and backtick strings, `#` comments) and each placeholder is rendered for
 // the context it stands in: escaped for the quote that encloses it, refused in a raw backtick string when
 // it holds a backtick, and limited to a plain token (`5m`, `0.99`, `http_requests_total`) outside strings,
-// where no escaping could make an arbitrary text harmless.
+// where no escaping could make an arbitrary text harmless. The lexer is src/api/query-placeholders.ts,
+// which admission uses to refuse placeholders that could never resolve.
+import {
+  BUILT_IN_VARIABLES,
+  scanPlaceholders,
+  type PlaceholderContext as Context,
+} from "../api/query-placeholders.ts";
 
 export interface QueryVariables {
   readonly args: Readonly<Record<string, string>>;
@@ -14,25 +20,9 @@ export interface QueryVariables {
   readonly rollout: { readonly name: string; readonly namespace: string };
 }
 
-type Context = "double" | "single" | "backtick" | "bare";
-
-interface Placeholder {
-  readonly start: number;
-  readonly end: number;
-  readonly name: string;
-  readonly context: Context;
-}
-
 export type Substitution =
   | { readonly ok: true; readonly query: string }
   | { readonly ok: false; readonly problems: readonly string[] };
-
-export const BUILT_IN_VARIABLES = [
-  "canary.revision",
-  "stable.revision",
-  "rollout.name",
-  "rollout.namespace",
-] as const;
 
 /** Renders `template` with `vars`; every problem names the placeholder and the fix. */
 export function substituteQuery(template: string, vars: QueryVariables): Substitution {
@@ -136,61 +126,4 @@ export function escapePromQLString(value: string, quote: '"' | "'"): string {
     else out += ch;
   }
   return out;
-}
-
-type Scan =
-  | { readonly ok: true; readonly placeholders: readonly Placeholder[] }
-  | { readonly ok: false; readonly problems: readonly string[] };
-
-/** Walks the query like the PromQL lexer and records each placeholder with the context it stands in. */
-function scanPlaceholders(template: string): Scan {
-  const placeholders: Placeholder[] = [];
-  let context: Context | "comment" = "bare";
-  let i = 0;
-  while (i < template.length) {
-    const ch = template[i];
-    if (ch === "{" && template[i + 1] === "{") {
-      const close = template.indexOf("}}", i + 2);
-      if (close < 0) return { ok: false, problems: [`"{{" at offset ${i} is never closed with "}}"`] };
-      const name = template.slice(i + 2, close).trim();
-      // Inside a comment the value could end the comment with a newline: treat it like bare text.
-      placeholders.push({
-        start: i,
-        end: close + 2,
-        name,
-        context: context === "comment" ? "bare" : context,
-      });
-      i = close + 2;
-      continue;
-    }
-    context = advance(context, template, i);
-    // A backslash in a quoted string escapes the next character (which therefore cannot close it).
-    i += (context === "double" || context === "single") && ch === "\\" ? 2 : 1;
-  }
-  return { ok: true, placeholders };
-}
-
-/** The lexical context after the character at `i`. */
-function advance(context: Context | "comment", text: string, i: number): Context | "comment" {
-  const ch = text[i];
-  switch (context) {
-    case "bare":
-      if (ch === '"') return "double";
-      if (ch === "'") return "single";
-      if (ch === "`") return "backtick";
-      if (ch === "#") return "comment";
-      return "bare";
-    case "double":
-      return ch === '"' ? "bare" : "double";
-    case "single":
-      return ch === "'" ? "bare" : "single";
-    case "backtick":
-      return ch === "`" ? "bare" : "backtick";
-    case "comment":
-      return ch === "\n" ? "bare" : "comment";
-    default: {
-      const unknown: never = context;
-      throw new Error(`unknown context ${String(unknown)}`);
-    }
-  }
 }

@@ -143,7 +143,7 @@ describe("resolveTemplates", () => {
     });
   });
 
-  it("reports a query placeholder the template does not declare", async () => {
+  it("reports a query placeholder the template does not declare (a template stored before admission checked it)", async () => {
     const t = template("t", {
       metrics: [
         {
@@ -158,7 +158,7 @@ describe("resolveTemplates", () => {
     ).toMatchObject({
       ok: false,
       problem: expect.stringContaining(
-        "AnalysisTemplate shop/t metric m: query {{args.svc}} names no argument: declare {name: svc}",
+        "AnalysisTemplate shop/t is invalid: spec.metrics[0].provider.prometheus.query: uses {{args.svc}}, which the template does not declare: declare it in spec.args",
       ),
     });
   });

@@ -1,6 +1,7 @@
 // Parse, don't validate: every Rollout or AnalysisTemplate entering Slipway (admission, informer, CLI)
 // goes through these functions once. They apply the same rules as admission: the CRD schema (zod), the
-// CRD's CEL rules (evaluated offline) and, for templates, the CEL type-check of the conditions.
+// CRD's CEL rules (evaluated offline) and, for templates, the CEL type-check of the conditions and the
+// placeholders of the queries.
 import type { z } from "zod";
 import {
   AnalysisTemplateSchema,
@@ -14,6 +15,7 @@ import { checkAnalysisCondition } from "./condition.ts";
 import { openApiSchemaFor, type SlipwayKind } from "./crd.ts";
 import { KIND_ANALYSIS_TEMPLATE, KIND_CLUSTER_ANALYSIS_TEMPLATE, KIND_ROLLOUT } from "./names.ts";
 import { problemsFromZod, type Problem } from "./problems.ts";
+import { queryPlaceholderProblems } from "./query-placeholders.ts";
 import { RolloutSchema, type Rollout } from "./rollout.ts";
 
 export type ParseResult<T> =
@@ -44,7 +46,7 @@ export function parseRollout(obj: unknown): ParseResult<Rollout> {
 }
 
 export function parseAnalysisTemplate(obj: unknown): ParseResult<AnalysisTemplate> {
-  return parseWith<AnalysisTemplate>(KIND_ANALYSIS_TEMPLATE, AnalysisTemplateSchema, obj, conditionProblems);
+  return parseWith<AnalysisTemplate>(KIND_ANALYSIS_TEMPLATE, AnalysisTemplateSchema, obj, templateProblems);
 }
 
 export function parseClusterAnalysisTemplate(obj: unknown): ParseResult<ClusterAnalysisTemplate> {
@@ -52,8 +54,13 @@ export function parseClusterAnalysisTemplate(obj: unknown): ParseResult<ClusterA
     KIND_CLUSTER_ANALYSIS_TEMPLATE,
     ClusterAnalysisTemplateSchema,
     obj,
-    conditionProblems,
+    templateProblems,
   );
+}
+
+/** What no CRD rule can check in a template: its CEL conditions and its query placeholders. */
+export function templateProblems(template: unknown): Problem[] {
+  return [...conditionProblems(template), ...queryProblems(template)];
 }
 
 const ARG_REFERENCE = /\bargs\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*["']([^"']+)["']\s*\])/g;
@@ -88,6 +95,29 @@ export function conditionProblems(template: unknown): Problem[] {
     }
   }
   return out;
+}
+
+/**
+ * Placeholders in each metric's query that could never resolve (SPEC §2.2): undeclared arguments,
+ * misspelt built-in variables, an unclosed `{{`. Only the query is templated (header values are sent as
+ * written), so it is the only field checked.
+ */
+export function queryProblems(template: unknown): Problem[] {
+  const spec = field(template, "spec");
+  const declared = declaredArgs(spec);
+  const out: Problem[] = [];
+  for (const [i, metric] of arrayOf(field(spec, "metrics")).entries()) {
+    const query = field(field(field(metric, "provider"), "prometheus"), "query");
+    if (typeof query !== "string") continue;
+    const path = `spec.metrics[${i}].provider.prometheus.query`;
+    for (const message of queryPlaceholderProblems(query, declared)) out.push({ path, message });
+  }
+  return out;
+}
+
+function declaredArgs(spec: unknown): Set<string> {
+  const names = arrayOf(field(spec, "args")).map((a) => field(a, "name"));
+  return new Set(names.filter((n): n is string => typeof n === "string"));
 }
 
 function field(value: unknown, key: string): unknown {

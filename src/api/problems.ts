@@ -53,7 +53,7 @@ export function problemsFromZod(error: z.ZodError, schema: JsonSchema): Problem[
 }
 
 function unknownField(key: string, known: readonly string[]): string {
-  const close = known.filter((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+  const close = closeMatches(key, known);
   const hint =
     close.length > 0
       ? `did you mean ${close.map((k) => `"${k}"`).join(" or ")}?`
@@ -61,6 +61,11 @@ function unknownField(key: string, known: readonly string[]): string {
         ? `known fields: ${known.join(", ")}`
         : "this object takes no fields";
   return `unknown field "${key}": remove it or fix the spelling (${hint})`;
+}
+
+/** The candidates within two edits of `word` (case-insensitive): the "did you mean" of every message. */
+export function closeMatches(word: string, candidates: readonly string[]): string[] {
+  return candidates.filter((c) => editDistance(c.toLowerCase(), word.toLowerCase()) <= 2);
 }
 
 function editDistance(a: string, b: string): number {

@@ -90,6 +90,81 @@ describe("slipway lint", () => {
   });
 });
 
+describe("slipway lint: query placeholders and template arguments", () => {
+  const template = (query: string, args = "[{name: service}]") => `apiVersion: rollouts.slipway.dev/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: up, namespace: shop}
+spec:
+  args: ${args}
+  metrics:
+    - name: up
+      provider:
+        prometheus:
+          address: http://prometheus.monitoring:9090
+          query: '${query}'
+      successCondition: "result[0] >= 1.0"
+`;
+
+  it("refuses placeholders that can never resolve, one line each, and exits 1", async () => {
+    const r = await run(["lint", "-f", "-"], template('up{job="{{args.nope}}", x="{{ canary.revison }}"}'));
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toBe(
+      "AnalysisTemplate/up: spec.metrics[0].provider.prometheus.query: uses {{args.nope}}, which the template does not declare: declare it in spec.args ({name: nope}; declared: service)\n" +
+        "AnalysisTemplate/up: spec.metrics[0].provider.prometheus.query: uses {{canary.revison}}, which is not a variable: did you mean {{canary.revision}}?\n",
+    );
+  });
+
+  it("refuses an unclosed placeholder", async () => {
+    const r = await run(["lint", "-f", "-"], template('up{job="{{args.service"}'));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'AnalysisTemplate/up: spec.metrics[0].provider.prometheus.query: "{{" at offset 8 is never closed with "}}": close the placeholder or remove the "{{"\n',
+    );
+  });
+
+  it("accepts declared arguments and built-in variables", async () => {
+    const r = await run(
+      ["lint", "-f", "-"],
+      template('up{job="{{ args.service }}", x="{{canary.revision}}"}'),
+    );
+    expect([r.code, r.out, r.err]).toEqual([0, "OK: 1 AnalysisTemplate valid\n", ""]);
+  });
+
+  const rollout = (args: string) => `---
+apiVersion: rollouts.slipway.dev/v1alpha1
+kind: Rollout
+metadata: {name: web, namespace: shop}
+spec:
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  strategy:
+    canary:
+      steps:
+        - replicas: 1
+          analysis: {templates: [{name: up}], args: ${args}}
+        - replicas: "100%"
+`;
+
+  it("reports a required template argument the Rollout does not pass", async () => {
+    const input = template('up{job="{{args.service}}",t="{{args.team}}"}', "[{name: service}, {name: team}]");
+    const r = await run(["lint", "-f", "-"], input + rollout("[{name: team, value: a}]"));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `Rollout/web: spec.strategy.canary.steps[0].analysis.args: AnalysisTemplate up needs argument "service", which has no default: add {name: service, value: ...} to spec.strategy.canary.steps[0].analysis.args, or a value to the template's spec.args\n`,
+    );
+    const passed = await run(
+      ["lint", "-f", "-"],
+      input + rollout("[{name: service, value: web}, {name: team, value: a}]"),
+    );
+    expect([passed.code, passed.out]).toEqual([0, "OK: 1 AnalysisTemplate, 1 Rollout valid\n"]);
+  });
+
+  it("does not judge arguments of a template that is not in the input", async () => {
+    const r = await run(["lint", "-f", "-"], rollout("[]"));
+    expect([r.code, r.out]).toEqual([0, "OK: 1 Rollout valid\n"]);
+  });
+});
+
 describe("slipway lint: steps that shrink the canary (mixed units)", () => {
   const file = "src/cli/testdata/mixed-units.yaml";
 

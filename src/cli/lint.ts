@@ -7,6 +7,7 @@ import type { CliIo } from "./io.ts";
 import type { Manifest } from "./manifests.ts";
 import { parseReplicasFlag } from "./replica-count.ts";
 import { stepOrderFindings } from "./step-order-lint.ts";
+import { templateArgFindings } from "./template-args-lint.ts";
 import { validateManifests, type Checked } from "./validate.ts";
 
 export interface LintOptions {
@@ -67,6 +68,7 @@ function lintFile(file: InputFile, replicas: string | undefined, manifests: read
     const found = stepOrderFindings(checked.value, replicas, manifests);
     stepProblems.push(...found.errors.map((e) => `${checked.ref}: ${e}`));
     warnings.push(...found.warnings.map((w) => `warning: ${checked.ref}: ${w}`));
+    stepProblems.push(...templateArgFindings(checked.value, manifests).map((e) => `${checked.ref}: ${e}`));
   }
   return {
     name: file.name,

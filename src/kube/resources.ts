@@ -1,7 +1,13 @@
 // Where a kind lives on the API server, and the minimal object shape the edge code relies on.
 // Paths are built here once so informers, patches, events and the lease all agree on them.
 
-import { GROUP, PLURAL_ROLLOUTS, VERSION } from "../api/names.ts";
+import {
+  GROUP,
+  PLURAL_ANALYSIS_TEMPLATES,
+  PLURAL_CLUSTER_ANALYSIS_TEMPLATES,
+  PLURAL_ROLLOUTS,
+  VERSION,
+} from "../api/names.ts";
 
 /** A resource type on the API server. `group` is "" for the core group (`/api/v1`). */
 export interface ResourceRef {
@@ -90,6 +96,18 @@ export const ROLLOUTS: ResourceRef = {
   version: VERSION,
   plural: PLURAL_ROLLOUTS,
   namespaced: true,
+};
+export const ANALYSIS_TEMPLATES: ResourceRef = {
+  group: GROUP,
+  version: VERSION,
+  plural: PLURAL_ANALYSIS_TEMPLATES,
+  namespaced: true,
+};
+export const CLUSTER_ANALYSIS_TEMPLATES: ResourceRef = {
+  group: GROUP,
+  version: VERSION,
+  plural: PLURAL_CLUSTER_ANALYSIS_TEMPLATES,
+  namespaced: false,
 };
 
 /** `/api/v1` for the core group, `/apis/<group>/<version>` otherwise. */

@@ -412,6 +412,55 @@ describe("Rollout admission", () => {
     }));
 });
 
+describe("AnalysisTemplate admission", () => {
+  test("query placeholders that can never resolve are refused with the field, the placeholder and the fix", () =>
+    withNamespace(async (ns) => {
+      const withQuery = (kind: string, name: string, query: string) => {
+        const t = validTemplate(kind);
+        t.spec["metrics"][0].provider.prometheus.query = query;
+        const metadata = kind === "AnalysisTemplate" ? { name, namespace: ns } : { name };
+        return { ...t, metadata } as never;
+      };
+      const field = "spec.metrics[0].provider.prometheus.query";
+      const bad = 'up{job="{{args.nope}}", x="{{ canary.revison }}"}';
+      const refused = await refusal(applyYaml(withQuery("AnalysisTemplate", "up", bad)));
+      expect(refused).toContain(
+        `${field}: uses {{args.nope}}, which the template does not declare: declare it in spec.args`,
+      );
+      expect(refused).toContain(
+        `${field}: uses {{canary.revison}}, which is not a variable: did you mean {{canary.revision}}?`,
+      );
+
+      const cluster = `slipway-e2e-placeholders-${process.pid}`;
+      expect(
+        await refusal(applyYaml(withQuery("ClusterAnalysisTemplate", cluster, 'up{job="{{args.service"}'))),
+      ).toContain(`${field}: "{{" at offset 8 is never closed`);
+
+      // The same template with the placeholders fixed is admitted.
+      await applyYaml(
+        withQuery("AnalysisTemplate", "up", 'up{job="{{args.service}}", x="{{ canary.revision }}"}'),
+      );
+    }));
+
+  test("a Rollout that does not pass a required argument of an existing template is refused", () =>
+    withNamespace(async (ns) => {
+      // success-rate declares `service` (no default) and `threshold` (default 0.99).
+      await applyYaml({ ...validTemplate(), metadata: { name: "success-rate", namespace: ns } } as never);
+      const withArgs = (args: { name: string; value: string }[]) => {
+        const r = rolloutManifest(ns, "web") as { spec: { strategy: { canary: { steps: unknown[] } } } };
+        r.spec.strategy.canary.steps = [
+          { replicas: 1, analysis: { templates: [{ name: "success-rate" }], args } },
+          { replicas: "100%" },
+        ];
+        return r as never;
+      };
+      expect(await refusal(applyYaml(withArgs([{ name: "threshold", value: "0.9" }])))).toContain(
+        'spec.strategy.canary.steps[0].analysis.args: AnalysisTemplate success-rate needs argument "service", which has no default: add {name: service, value: ...}',
+      );
+      await applyYaml(withArgs([{ name: "service", value: "web" }]));
+    }));
+});
+
 describe("certificates", () => {
   test("certificate rotation during a stream of updates: zero failed admissions", async () => {
     // A second webhook with short lifetimes takes over the configurations: serving certificates are

@@ -427,6 +427,27 @@ export const TEMPLATE_REJECTS: RejectCase[] = [
     { webhookOnly: true },
   ],
   [
+    "a query using an undeclared argument",
+    (s) => (prom(s)["query"] = 'up{job="{{args.nope}}"}'),
+    "spec.metrics[0].provider.prometheus.query",
+    "uses {{args.nope}}, which the template does not declare: declare it in spec.args",
+    { webhookOnly: true },
+  ],
+  [
+    "a query with a misspelt built-in variable",
+    (s) => (prom(s)["query"] = 'up{x="{{ canary.revison }}"}'),
+    "spec.metrics[0].provider.prometheus.query",
+    "uses {{canary.revison}}, which is not a variable: did you mean {{canary.revision}}?",
+    { webhookOnly: true },
+  ],
+  [
+    "a query with an unclosed placeholder",
+    (s) => (prom(s)["query"] = 'up{job="{{args.service"}'),
+    "spec.metrics[0].provider.prometheus.query",
+    "is never closed",
+    { webhookOnly: true },
+  ],
+  [
     "interval 0s",
     (s) => (metric(s)["interval"] = "0s"),
     "spec.metrics[0].interval",

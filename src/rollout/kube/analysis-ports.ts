@@ -10,31 +10,20 @@ import {
   type PrometheusTls,
   type SecretSource,
 } from "../../analysis/index.ts";
-import {
-  GROUP,
-  PLURAL_ANALYSIS_TEMPLATES,
-  PLURAL_CLUSTER_ANALYSIS_TEMPLATES,
-  VERSION,
-} from "../../api/names.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { isNotFound } from "../../kube/errors.ts";
 import { Informer } from "../../kube/informer.ts";
 import type { KubeMetrics } from "../../kube/metrics.ts";
-import { collectionPath, objectPath, type KubeObject, type ResourceRef } from "../../kube/resources.ts";
+import {
+  ANALYSIS_TEMPLATES,
+  CLUSTER_ANALYSIS_TEMPLATES,
+  collectionPath,
+  objectPath,
+  type KubeObject,
+  type ResourceRef,
+} from "../../kube/resources.ts";
 import type { AnalysisPorts } from "../steps/analysis.ts";
 
-export const ANALYSIS_TEMPLATES: ResourceRef = {
-  group: GROUP,
-  version: VERSION,
-  plural: PLURAL_ANALYSIS_TEMPLATES,
-  namespaced: true,
-};
-export const CLUSTER_ANALYSIS_TEMPLATES: ResourceRef = {
-  group: GROUP,
-  version: VERSION,
-  plural: PLURAL_CLUSTER_ANALYSIS_TEMPLATES,
-  namespaced: false,
-};
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets", namespaced: true };
 
 export interface KubeAnalysisOptions {
