@@ -135,7 +135,7 @@ describe("analysis step: a gate of count 3 at interval 10s after initialDelay 5s
     expect(step).toMatchObject({ phase: "Suspended", token: "approve-2" });
     expect(step?.message).toBe(
       'analysis inconclusive: metric "error-rate" (template gate): value []: no data: the query returned an empty vector ' +
-        '(1 inconclusive > inconclusiveLimit 0); approve step 2 (rollouts.slipway.dev/approve: "2") to continue, or abort',
+        '(1 inconclusive > inconclusiveLimit 0); to continue: kubectl slipway approve web -n shop (or set rollouts.slipway.dev/approve: "2"); to stop: kubectl slipway abort web -n shop (or set rollouts.slipway.dev/abort)',
     );
     expect(isInconclusiveGate(step)).toBe(true);
     const approved = resume(paused.state, "approve-2", { approvedBy: "alice@example.com" });

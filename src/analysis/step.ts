@@ -20,6 +20,7 @@ import {
   type StepOutcome,
   type StepType,
 } from "../workflow/index.ts";
+import { abortHint, approveHint } from "../api/action-hints.ts";
 import type { MetricStatus } from "../api/rollout-status.ts";
 import { advanceGate, compactGateState, type GateState } from "./gate.ts";
 import { NOOP_ANALYSIS_METRICS, type AnalysisMetricsSink } from "./metrics.ts";
@@ -81,9 +82,9 @@ export function analysisStepType(deps: AnalysisStepDeps): StepType {
   };
 }
 
-function approveAdvice(step: number | undefined): string {
+function approveAdvice(step: number | undefined, scope: AnalysisScope): string {
   if (step === undefined) return "approve to continue, or abort";
-  return `approve step ${step} (rollouts.slipway.dev/approve: "${step}") to continue, or abort`;
+  return `to continue: ${approveHint(scope.rollout, step)}; to stop: ${abortHint(scope.rollout)}`;
 }
 
 /** The token that resumes an inconclusive gate: the step's approval token (`approve: <step>`). */
@@ -145,7 +146,7 @@ async function runGate(deps: AnalysisStepDeps, ctx: StepContext): Promise<StepOu
     case "Inconclusive":
       return {
         ...suspended(gateToken(properties, ctx.name), {
-          reason: `${message}; ${approveAdvice(properties.step)}`,
+          reason: `${message}; ${approveAdvice(properties.step, deps.scope)}`,
         }),
         memory,
       };

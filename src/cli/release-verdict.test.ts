@@ -69,4 +69,31 @@ describe("verdictOf (status --wait)", () => {
       verdictOf(withStatus({ phase: "Healthy", history: history("Succeeded") }), undefined, true).kind,
     ).toBe("succeeded");
   });
+
+  it("prints the controller's message without adding the step or verb it already says", () => {
+    const n = base.spec.strategy.canary.steps.length;
+    const waiting = `step ${n}/${n}: waiting for approval: kubectl slipway approve web -n shop (or set rollouts.slipway.dev/approve: "${n}")`;
+    expect(
+      verdictOf(withStatus({ phase: "Progressing", currentStepIndex: n, message: waiting }), undefined, true),
+    ).toEqual({ kind: "pending", message: waiting });
+    const aborted = `aborted at step 2/${n} by alice (rollouts.slipway.dev/abort); to start again: kubectl slipway retry web -n shop (or set rollouts.slipway.dev/retry), or revert the template`;
+    expect(
+      verdictOf(withStatus({ phase: "Aborted", currentStepIndex: 2, message: aborted }), undefined, true),
+    ).toEqual({ kind: "failed", message: aborted });
+    const rolledBack = withStatus({
+      phase: "Healthy",
+      history: [
+        {
+          revision: "new",
+          outcome: "RolledBack",
+          startedAt: "2025-01-02T00:00:00Z",
+          reason: "rolled back at step 2/3: the template was set back to revision old",
+        },
+      ],
+    });
+    expect(verdictOf(rolledBack, undefined, true)).toEqual({
+      kind: "failed",
+      message: "release of new rolled back at step 2/3: the template was set back to revision old",
+    });
+  });
 });

@@ -13,6 +13,14 @@ function newest(history: readonly HistoryEntry[]): HistoryEntry | undefined {
   return [...history].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt)).at(-1);
 }
 
+/** `rolled back at step 2/3: …`: the reason, when it starts with the verb already, is not repeated. */
+function endedHow(last: HistoryEntry): string {
+  const verb = last.outcome === "RolledBack" ? "rolled back" : "aborted";
+  const reason = last.reason ?? "";
+  if (reason === "") return verb;
+  return reason.startsWith(verb) ? reason : `${verb}: ${reason}`;
+}
+
 /**
  * `sawRelease`: whether this wait observed a release in progress. A Healthy Rollout whose last release
  * was rolled back counts as failed only then — a rollback from before the wait is old news, and the
@@ -32,7 +40,11 @@ export function verdictOf(rollout: Rollout, workload: KubeObject | undefined, sa
   const message = status.message ?? "";
   switch (status.phase) {
     case "Aborted":
-      return { kind: "failed", message: `aborted at ${at}: ${message}` };
+      // The controller's message says where and why already ("aborted at step 2/4: …").
+      return {
+        kind: "failed",
+        message: /^abort(ed|ing)\b/.test(message) ? message : `aborted at ${at}: ${message}`,
+      };
     case "Disabled":
       return {
         kind: "failed",
@@ -40,7 +52,10 @@ export function verdictOf(rollout: Rollout, workload: KubeObject | undefined, sa
       };
     case "Progressing":
     case "Paused":
-      return { kind: "pending", message: `${status.phase} at ${at}: ${message}` };
+      return {
+        kind: "pending",
+        message: message.includes(at) ? message : `${status.phase} at ${at}: ${message}`,
+      };
     case "Initializing":
     case "Finalizing":
       return { kind: "pending", message: `${status.phase}: ${message}` };
@@ -58,7 +73,7 @@ export function verdictOf(rollout: Rollout, workload: KubeObject | undefined, sa
   if (sawRelease && last !== undefined && last.outcome !== "Succeeded" && last.outcome !== "Superseded") {
     return {
       kind: "failed",
-      message: `release of ${last.revision} ${last.outcome === "RolledBack" ? "rolled back" : "aborted"}${last.reason ? `: ${last.reason}` : ""}`,
+      message: `release of ${last.revision} ${endedHow(last)}`,
     };
   }
   const revision = status.stableRevision === undefined ? "" : ` on revision ${status.stableRevision}`;

@@ -57,7 +57,7 @@ describe("human actions on a release waiting at step 2", () => {
 
   it("abort terminates the run; retry and promote of a running release do nothing but say why", async () => {
     const aborted = await act({ [ANNOTATION_ABORT]: "x", [ANNOTATION_APPROVED_BY]: "bob" });
-    expect(aborted.record?.run.terminate?.reason).toBe("aborted by bob");
+    expect(aborted.record?.run.terminate?.reason).toBe("aborted by bob (rollouts.slipway.dev/abort)");
     expect(aborted.record?.end).toMatchObject({ outcome: "Aborted", manual: true });
     const retried = await act({ [ANNOTATION_RETRY]: "x" });
     expect(retried.record?.run.generation).toBe(0);

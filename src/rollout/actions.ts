@@ -68,7 +68,7 @@ export function applyActions(start: ReleaseRecord | undefined, ctx: ActionContex
   if (ctx.annotations[ANNOTATION_ABORT] !== undefined) {
     const active = activeRecord(record);
     if (active !== undefined && active.kind === "release" && isInMain(active.run, ctx.definition)) {
-      const reason = `aborted${who}`;
+      const reason = `aborted by ${by === undefined || by === "" ? "a user" : by} (${ANNOTATION_ABORT})`;
       record = {
         ...active,
         end: { outcome: "Aborted", reason, manual: true },

@@ -106,7 +106,9 @@ describe("step gates in a release", () => {
     await d.until(() => phase(d) === "Paused");
     expect(condition(d, "Paused")).toMatchObject({ status: "True", reason: "AnalysisInconclusive" });
     expect(d.world.status?.message).toContain("no data: the query returned an empty vector");
-    expect(d.world.status?.message).toContain('approve step 1 (rollouts.slipway.dev/approve: "1")');
+    expect(d.world.status?.message).toContain(
+      'to continue: kubectl slipway approve web -n shop (or set rollouts.slipway.dev/approve: "1")',
+    );
     expect(d.world.status?.currentStepState).toBe("Analyzing");
     approve(d, "1");
     await d.until(() => healthy(d));
@@ -162,7 +164,7 @@ describe("background analysis", () => {
     await d.until(() => phase(d) === "Paused");
     expect(condition(d, "Paused")).toMatchObject({ reason: "AnalysisInconclusive" });
     expect(d.world.status?.message).toMatch(
-      /^background analysis inconclusive: .*no data.*; approve step 1 to continue, or abort$/,
+      /^background analysis inconclusive: .*no data.*; to continue: kubectl slipway approve web -n shop \(or set rollouts.slipway.dev\/approve: "1"\); to stop: kubectl slipway abort web -n shop \(or set rollouts.slipway.dev\/abort\)$/,
     );
     approve(d, "1");
     await d.until(() => healthy(d));

@@ -2,7 +2,7 @@
 import type { HistoryEntry } from "../api/rollout-status.ts";
 import { appendHistory } from "./conditions.ts";
 import type { RolloutEvent } from "./events.ts";
-import { isRunActive, outcomeOf, type ReleaseRecord } from "./record.ts";
+import { isRunActive, outcomeOf, releasedRevisionOf, type ReleaseRecord } from "./record.ts";
 
 export interface HistoryUpdate {
   readonly record: ReleaseRecord;
@@ -27,14 +27,13 @@ export function historyFor(
   }
   const { run } = record;
   const entry: HistoryEntry = {
-    revision:
-      record.kind === "rollback"
-        ? (record.rolledBackRevision ?? record.canaryRevision)
-        : record.canaryRevision,
+    revision: releasedRevisionOf(record),
     outcome,
     startedAt: new Date(run.startedAt).toISOString(),
     ...(run.finishedAt === undefined ? {} : { finishedAt: new Date(run.finishedAt).toISOString() }),
-    ...(outcome === "Succeeded" ? {} : { reason: (record.end?.reason ?? run.message ?? "").slice(0, 1024) }),
+    ...(outcome === "Succeeded"
+      ? {}
+      : { reason: (record.end?.reason ?? record.rollbackReason ?? run.message ?? "").slice(0, 1024) }),
   };
   return {
     record: recorded,

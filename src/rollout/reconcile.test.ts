@@ -163,7 +163,9 @@ describe("failures", () => {
     d.world.annotations[ANNOTATION_APPROVED_BY] = "bob";
     await d.until(() => aborted(d));
     expect(d.world.podsOf("v1")).toBe(10);
-    expect(d.world.status?.message).toContain("aborted by bob");
+    expect(d.world.status?.message).toContain(
+      "aborted at step 2/4 by bob (rollouts.slipway.dev/abort); to start again: kubectl slipway retry",
+    );
     expect(d.world.annotations[ANNOTATION_ABORT]).toBeUndefined();
   });
 
@@ -189,6 +191,14 @@ describe("rollback and supersede", () => {
     expect(d.world.podsOf("v2")).toBe(0);
     expect(d.world.maxTotalPods).toBe(before);
     expect(d.world.status?.history?.map((h) => [h.revision, h.outcome])).toEqual([["v2", "RolledBack"]]);
+    // Every place names the rolled-back revision and where it was rolled back, not the stable one.
+    const why = "rolled back at step 2/4: the template was set back to revision v1";
+    expect(d.world.status?.history?.[0]?.reason).toBe(why);
+    expect(d.world.status?.message).toBe("no release in progress (last release v2: RolledBack)");
+    expect(condition(d, "Succeeded")?.message).toBe(`release v2 ${why}`);
+    expect(d.world.events.find((e) => e.reason === "ReleaseRolledBack")?.message).toBe(
+      `release of v2: RolledBack (${why})`,
+    );
   });
 
   it("a third template mid-release drops the previous canary first and restarts from step 1", async () => {

@@ -19,8 +19,15 @@ import { eventsFromRun, type RolloutEvent } from "./events.ts";
 import type { ReconcileIO, RolloutObject } from "./io.ts";
 import { activeRecord, isRunActive, parseRecord, type ReleaseRecord } from "./record.ts";
 import { definitionFor, endRun, newRecord, repin } from "./run-control.ts";
-import { isInMainByState, stepCount } from "./run-view.ts";
-import { decideSituation, holdsRelease, withKnownRevision, type Situation } from "./situation.ts";
+import { currentStepIndex, isInMain, isInMainByState, stepCount } from "./run-view.ts";
+import {
+  decideSituation,
+  holdsRelease,
+  withKnownRevision,
+  type Situation,
+  type WantedRelease,
+} from "./situation.ts";
+import type { RolloutName } from "../api/action-hints.ts";
 import { computeStatus, type Standing } from "./status.ts";
 import type { AnalysisEnv } from "./steps/analysis.ts";
 import { registryFor, registryForValidation } from "./steps/registry.ts";
@@ -147,7 +154,9 @@ function applySituation(pass: Pass, situation: Situation): void {
     case "start": {
       const { wanted } = situation;
       const definition = definitionFor(wanted.kind, pass.spec);
-      pass.record = newRecord(wanted, definition, pass.now, situation.rolledBackRevision);
+      const rollbackReason =
+        situation.rolledBackRevision === undefined ? undefined : rollbackReasonOf(pass.record, wanted);
+      pass.record = newRecord(wanted, definition, pass.now, situation.rolledBackRevision, rollbackReason);
       pass.events.push(
         wanted.kind === "rollback"
           ? {
@@ -163,20 +172,43 @@ function applySituation(pass: Pass, situation: Situation): void {
       );
       return;
     }
-    case "end":
+    case "end": {
       if (pass.record === undefined) return;
-      pass.record = endRun(pass.record, situation);
+      const ended =
+        situation.outcome === "RolledBack"
+          ? { ...situation, reason: rolledBackAt(pass.record, pass.spec, situation.reason) }
+          : situation;
+      pass.record = endRun(pass.record, ended);
       pass.events.push({
         type: situation.outcome === "Aborted" ? "Warning" : "Normal",
-        reason: situation.outcome,
-        message: situation.reason,
+        reason: ended.outcome,
+        message: ended.reason,
       });
       return;
+    }
     default: {
       const unknown: never = situation;
       throw new Error(`unknown situation ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** `rolled back at step 2/3: the template was set back to revision 6794b94667`. */
+function rolledBackAt(record: ReleaseRecord, spec: EffectiveRolloutSpec, why: string): string {
+  const definition = definitionFor(record.kind, spec);
+  if (record.kind !== "release" || !isInMain(record.run, definition)) return `rolled back: ${why}`;
+  return `rolled back at step ${currentStepIndex(record.run, definition)}/${stepCount(definition)}: ${why}`;
+}
+
+/** Why the rollback run about to start exists: the end reason of the release it rolls back, if it had one. */
+function rollbackReasonOf(ended: ReleaseRecord | undefined, wanted: WantedRelease): string {
+  if (ended?.end?.outcome === "RolledBack") return ended.end.reason;
+  return `rolled back: the template was set back to revision ${wanted.canaryRevision}`;
+}
+
+function rolloutNameOf(pass: Pass): RolloutName {
+  const meta = pass.obj.rollout.metadata;
+  return { name: meta.name, namespace: meta.namespace ?? "" };
 }
 
 function standingOf(situation: Situation, workload: ObservedTarget): Standing {
@@ -240,6 +272,7 @@ async function persist(
     history: pass.history,
     now,
     gates: pass.gates,
+    rollout: rolloutNameOf(pass),
   });
   if (attachedNow(pass.obj.rollout.status, status)) {
     const ref = spec.workloadRef;
@@ -293,6 +326,7 @@ async function tickActive(pass: Pass, workload: ObservedTarget): Promise<number 
     record: checked,
     traffic,
     ...(analysis === undefined ? {} : { analysis }),
+    rollout: rolloutNameOf(pass),
   };
   const result = await tick(definition, checked.run, now, registryFor(env));
   pass.record = { ...checked, run: result.state };

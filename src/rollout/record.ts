@@ -42,6 +42,8 @@ export interface ReleaseRecord {
   readonly releaseKey?: string;
   /** Rollback only: the canary revision being rolled back. */
   readonly rolledBackRevision?: string;
+  /** Rollback only: why and where the release was rolled back, for history, the Event and the conditions. */
+  readonly rollbackReason?: string;
   /** Hash of the compiled definition the run follows; a different one means the spec changed mid-release. */
   readonly definitionHash: string;
   readonly run: WorkflowState;
@@ -67,6 +69,7 @@ const recordSchema = z.strictObject({
   canaryRevision: z.string(),
   releaseKey: z.string().optional(),
   rolledBackRevision: z.string().optional(),
+  rollbackReason: z.string().optional(),
   definitionHash: z.string(),
   run: workflowStateSchema,
   end: z
@@ -139,6 +142,13 @@ export function outcomeOf(record: ReleaseRecord): ReleaseOutcome | undefined {
       throw new Error(`unknown run phase ${String(unknown)}`);
     }
   }
+}
+
+/** The release a record is about: for a rollback, the revision rolled back (not the stable one it restores). */
+export function releasedRevisionOf(record: ReleaseRecord): string {
+  return record.kind === "rollback"
+    ? (record.rolledBackRevision ?? record.canaryRevision)
+    : record.canaryRevision;
 }
 
 /** Promotion in force for the run's current generation, if any. */

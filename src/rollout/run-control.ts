@@ -39,6 +39,7 @@ export function newRecord(
   definition: WorkflowDefinition,
   now: number,
   rolledBackRevision: string | undefined,
+  rollbackReason?: string,
 ): ReleaseRecord {
   const runId = `${wanted.kind}-${wanted.key.slice(0, 16)}-${now.toString(36)}`;
   return {
@@ -48,6 +49,7 @@ export function newRecord(
     canaryRevision: wanted.canaryRevision,
     releaseKey: wanted.key,
     ...(rolledBackRevision === undefined ? {} : { rolledBackRevision }),
+    ...(rollbackReason === undefined ? {} : { rollbackReason }),
     definitionHash: hashOf(definition),
     run: startRun(definition, runId, now),
   };

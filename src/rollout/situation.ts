@@ -124,7 +124,7 @@ export function decideSituation(
       return {
         kind: "end",
         outcome: "RolledBack",
-        reason: `the workload's template was set back to the stable revision ${wanted.canaryRevision}`,
+        reason: `the template was set back to revision ${wanted.canaryRevision}`,
         force: true,
       };
     }

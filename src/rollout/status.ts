@@ -19,7 +19,14 @@ import {
   type GateReports,
 } from "./analysis-status.ts";
 import { setConditions, type ConditionInput } from "./conditions.ts";
-import { isRunActive, outcomeOf, type ReleaseRecord } from "./record.ts";
+import {
+  abortHint,
+  approveHint,
+  retryHint,
+  withoutStepLabel,
+  type RolloutName,
+} from "../api/action-hints.ts";
+import { isRunActive, outcomeOf, releasedRevisionOf, type ReleaseRecord } from "./record.ts";
 import { currentPhaseOf, currentStepIndex, isInMain, stepCount } from "./run-view.ts";
 import { batchMemory } from "./steps/batch.ts";
 import type { WorkloadSnapshot } from "./workload-port.ts";
@@ -47,6 +54,8 @@ export interface StatusInput {
   readonly now: number;
   /** Analysis gate summaries reported in this reconcile. */
   readonly gates?: GateReports;
+  /** The Rollout, for the commands a message suggests. */
+  readonly rollout?: RolloutName;
 }
 
 const iso = (ms: number | undefined): string | undefined =>
@@ -136,7 +145,10 @@ function describe(input: StatusInput): View {
     }
     if (waiting !== undefined) return { phase: "Initializing", message: waiting, stepIndex: 0 };
     const outcome = record === undefined ? undefined : outcomeOf(record);
-    const last = outcome === undefined ? "" : ` (last release ${record?.canaryRevision}: ${outcome})`;
+    const last =
+      outcome === undefined || record === undefined
+        ? ""
+        : ` (last release ${releasedRevisionOf(record)}: ${outcome})`;
     return { phase: "Healthy", message: `no release in progress${last}`, stepIndex: 0 };
   }
   if (record.kind === "rollback") {
@@ -151,7 +163,7 @@ function describe(input: StatusInput): View {
   if (!isRunActive(record)) {
     return withWait({
       phase: "Aborted",
-      message: `aborted at step ${index}/${n}: ${record.end?.reason ?? failedStepMessage(record) ?? record.run.message ?? "a step failed"}; set rollouts.slipway.dev/retry to start again, or revert the template`,
+      message: `${atStep("aborted", index, n, abortReason(record, index) ?? record.run.message ?? "a step failed")}; to start again: ${retryHint(input.rollout)}, or revert the template`,
       stepIndex: index,
     });
   }
@@ -160,7 +172,7 @@ function describe(input: StatusInput): View {
     if (aborting && record.end?.outcome !== "Superseded") {
       return withWait({
         phase: "Aborted",
-        message: `aborting: ${record.end?.reason ?? failedStepMessage(record) ?? "a step failed"}; ${runMessage(record)}`,
+        message: `${atStep("aborting", index, n, abortReason(record, index) ?? "a step failed")}; ${runMessage(record)}`,
         stepIndex: index,
       });
     }
@@ -180,7 +192,7 @@ function describe(input: StatusInput): View {
   const current = currentPhaseOf(record.run, index);
   const stepState = stepStateOf(current);
   const gates = current?.phase === "analysis" ? gateMessageOf(record.run, index) : undefined;
-  const detail = gates ?? current?.state.message ?? "starting";
+  const detail = withoutStepLabel(gates ?? current?.state.message ?? "starting", index);
   const base = { stepIndex: index, ...(stepState === undefined ? {} : { stepState }) };
   if (spec?.paused === true) {
     return withWait({
@@ -196,12 +208,12 @@ function describe(input: StatusInput): View {
       ...base,
       phase: "Paused",
       pauseReason: cause ?? "FailurePause",
-      message: `${record.failurePause.reason}; approve step ${record.failurePause.step} ${advice}, or abort`,
+      message: `${record.failurePause.reason}; ${advice}: ${approveHint(input.rollout, record.failurePause.step)}; to stop: ${abortHint(input.rollout)}`,
     });
   }
   const inconclusive = inconclusiveGateOf(record.run, index);
   if (inconclusive !== undefined) {
-    const why = inconclusive.message ?? "analysis inconclusive";
+    const why = withoutStepLabel(inconclusive.message ?? "analysis inconclusive", index);
     return withWait({
       ...base,
       phase: "Paused",
@@ -210,6 +222,22 @@ function describe(input: StatusInput): View {
     });
   }
   return withWait({ ...base, phase: "Progressing", message: `step ${index}/${n}: ${detail}` });
+}
+
+/**
+ * `aborted at step 2/4: <why>`; a reason that names its actor continues the sentence instead:
+ * `aborted at step 2/4 by alice (rollouts.slipway.dev/abort)`.
+ */
+function atStep(verb: string, index: number, n: number, reason: string): string {
+  const manual = /^aborted (by .*)$/.exec(reason)?.[1];
+  return manual === undefined
+    ? `${verb} at step ${index}/${n}: ${reason}`
+    : `${verb} at step ${index}/${n} ${manual}`;
+}
+
+function abortReason(record: ReleaseRecord, index: number): string | undefined {
+  const reason = record.end?.reason ?? failedStepMessage(record);
+  return reason === undefined ? undefined : withoutStepLabel(reason, index);
 }
 
 /** Why a run that failed by itself is aborting: the message of the step that failed (not of its groups). */
@@ -345,10 +373,7 @@ function conditionsFor(
       type: "Succeeded",
       status: outcome === "Succeeded" ? "True" : "False",
       reason: outcome,
-      message:
-        outcome === "Succeeded"
-          ? `release ${record?.canaryRevision} succeeded`
-          : (record?.end?.reason ?? message),
+      message: succeededMessage(record, outcome, message),
     });
   }
   out.push({
@@ -364,6 +389,15 @@ function conditionsFor(
     message: phase === "Aborted" ? (record?.end?.reason ?? message) : "",
   });
   return out;
+}
+
+function succeededMessage(record: ReleaseRecord | undefined, outcome: string, fallback: string): string {
+  if (record === undefined) return fallback;
+  const revision = releasedRevisionOf(record);
+  if (outcome === "Succeeded") return `release ${revision} succeeded`;
+  if (outcome === "RolledBack" && record.rollbackReason !== undefined)
+    return `release ${revision} ${record.rollbackReason}`;
+  return record.end?.reason ?? fallback;
 }
 
 function truncate(text: string | undefined, max: number): string | undefined {

@@ -146,7 +146,7 @@ describe("kubectl slipway status --wait (exit codes for CI)", () => {
       onStdout: (all) => (seen = all),
     });
     await waitFor("status to report the release", () =>
-      seen.includes("Paused at step 2/3") ? done(undefined) : notYet(seen),
+      seen.includes("step 2/3: waiting for approval") ? done(undefined) : notYet(seen),
     );
     await writeStatus(ns, "web", next);
     return running;
@@ -184,7 +184,7 @@ describe("kubectl slipway status --wait (exit codes for CI)", () => {
       const r = await slipway(["status", "web", "-n", ns, "--wait", "--timeout", "2s"]);
       expect(r.code).toBe(2);
       expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
-      expect(r.err).toMatch(/^timed out after 2s; last state: Paused at step 2\/3/);
+      expect(r.err).toMatch(/^timed out after 2s; last state: step 2\/3: waiting for approval/);
     });
   });
 
@@ -197,7 +197,7 @@ describe("kubectl slipway status --wait (exit codes for CI)", () => {
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(running).toEqual({
         code: 2,
-        out: "Paused at step 2/3: step 2/3\n",
+        out: "step 2/3: waiting for approval: kubectl slipway approve web\n",
         err: "not done after checking once (--timeout 0)\n",
       });
       await writeStatus(ns, "web", healthy("Succeeded"));

@@ -63,7 +63,7 @@ async function releaseSlowPods(ns: string, delay: string): Promise<void> {
 }
 
 describe("approvals", () => {
-  it("a second `slipway approve` while step 3 still moves pods is refused, and step 3's pause still waits for its own approval", async () => {
+  it("a second `slipway approve` while step 3 still moves pods says step 2 is approved already (exit 0), `--step 3` is refused, and step 3's pause still waits for its own approval", async () => {
     await inScenario("approvals", PARTITION_DEPLOYMENT, { steps: STEPS }, async ({ ns }) => {
       await releaseSlowPods(ns, "10s");
       const paused2 = await waitForRollout(ns, NAME, "at step 2's approval pause", at.approvalPause);
@@ -81,9 +81,16 @@ describe("approvals", () => {
           (s.currentStepState === "Upgrading" || s.currentStepState === "Verifying"),
       );
 
+      // Approving again is harmless: it says step 2 is approved already and succeeds, approving nothing.
       const second = await slipway(["approve", NAME, "-n", ns], { as: "alice" });
-      expect(second.code).toBe(1);
-      expect(second.err).toMatch(
+      expect([second.code, second.err]).toEqual([0, ""]);
+      expect(second.out).toContain(
+        `rollout ${ns}/${NAME}: step 2 was already approved by alice; nothing to approve now (the release is at step 3, `,
+      );
+      // Naming step 3 asks for its approval now, which is refused while it moves pods.
+      const early = await slipway(["approve", NAME, "-n", ns, "--step", "3"], { as: "alice" });
+      expect(early.code).toBe(1);
+      expect(early.err).toMatch(
         new RegExp(
           `^error: cannot approve rollout ${ns}/${NAME}: .*step 3 of rollout ${ns}/${NAME} is not waiting for approval yet \\(it is (Upgrading|Verifying)\\): an approval ends the pause it names and is not kept for later; approve again once step 3 pauses\\n$`,
         ),

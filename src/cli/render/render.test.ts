@@ -82,6 +82,17 @@ describe("get NAME rendering", () => {
     expect(paused).toContain("waiting for approval: kubectl slipway approve web -n shop");
   });
 
+  it("shows what holds a step, a promotion frozen by spec.paused, and background analysis after the release", () => {
+    const promote = renderRollout(load("paused-promote"), { width: 100, color: false, now: NOW });
+    expect(promote).toContain("Pending:    promote of step 1 (recorded; takes effect on resume)");
+    const held = renderRollout(load("failure-pause-timer"), { width: 100, color: false, now: NOW });
+    expect(held).not.toMatch(/^\s+paused until/m);
+    expect(held).toContain("held: AnalysisFailed");
+    const ended = renderRollout(load("healthy-background"), { width: 100, color: false, now: NOW });
+    expect(ended).not.toContain("Running");
+    expect(ended).toContain("error-rate  ✔ Successful");
+  });
+
   it("shows who approved a step once the controller recorded it", () => {
     const view = load("paused-approval");
     const status = view.rollout.status;
@@ -121,8 +132,7 @@ describe("get (table)", () => {
     expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join("/"))).toEqual([
       "data/db",
       "shop/api",
-      "shop/web",
-      "shop/web",
+      ...Array<string>(5).fill("shop/web"),
     ]);
   });
 });

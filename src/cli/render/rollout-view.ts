@@ -9,7 +9,7 @@ import {
   ANNOTATION_PROMOTE,
   ANNOTATION_RETRY,
 } from "../../api/names.ts";
-import type { RolloutPhase } from "../../api/rollout-status.ts";
+import type { MetricStatus, RolloutPhase } from "../../api/rollout-status.ts";
 import type { Rollout } from "../../api/rollout.ts";
 import type { KubeObject } from "../../kube/resources.ts";
 import { renderMetric } from "./analysis.ts";
@@ -126,6 +126,10 @@ function header(view: RolloutView, ctx: StepContext): string[] {
     lines.push(...field("Traffic", "no trafficRouting: the Service spreads requests over all pods", width));
   }
   const requested = pendingActions(rollout);
+  const frozen = frozenPromotion(rollout);
+  if (frozen !== undefined) {
+    lines.push(...field("Pending", `${frozen} (recorded; takes effect on resume)`, width).map(style.info));
+  }
   if (requested.length > 0) {
     lines.push(
       ...field("Requested", `${requested.join("; ")} (waiting for the controller)`, width).map(style.info),
@@ -150,6 +154,25 @@ function pendingActions(rollout: Rollout): string[] {
   return out;
 }
 
+/**
+ * A promote the controller recorded but cannot act on while spec.paused freezes the release: the annotation
+ * is consumed, so only the record (status.workflow.promotion, for the run's current generation) shows it.
+ */
+function frozenPromotion(rollout: Rollout): string | undefined {
+  if (rollout.spec.paused !== true || !releaseInProgress(rollout.status)) return undefined;
+  const workflow = (rollout.status as { workflow?: unknown } | undefined)?.workflow as
+    | {
+        promotion?: { generation?: number; full?: boolean; throughStep?: number };
+        run?: { generation?: number };
+      }
+    | undefined;
+  const promotion = workflow?.promotion;
+  if (promotion === undefined || promotion.generation !== workflow?.run?.generation) return undefined;
+  if (promotion.full === true) return "promote --full";
+  const through = promotion.throughStep ?? 0;
+  return through >= (rollout.status?.currentStepIndex ?? 0) ? `promote of step ${through}` : undefined;
+}
+
 function background(ctx: StepContext): string[] {
   const { rollout, style } = ctx;
   const bg = rollout.spec.strategy.canary.analysis;
@@ -159,8 +182,24 @@ function background(ctx: StepContext): string[] {
   if (metrics.length === 0) {
     lines.push(`  ${bg.templates.map((t) => t.name).join(", ")}: ${style.dim("not started")}`);
   }
-  for (const metric of metrics) lines.push(...renderMetric(metric, ctx, "  "));
+  for (const metric of metrics) lines.push(...renderMetric(endedMetric(metric, rollout), ctx, "  "));
   return lines;
+}
+
+/**
+ * A background analysis still Running once the release is over stopped with it: a release that succeeded
+ * passed it (it never failed), any other end stopped it unfinished. Shown so, not as measuring on.
+ */
+function endedMetric(metric: MetricStatus, rollout: Rollout): MetricStatus {
+  const status = rollout.status;
+  if (releaseInProgress(status) || (metric.phase !== "Running" && metric.phase !== "Pending")) return metric;
+  const last = [...(status?.history ?? [])]
+    .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
+    .at(-1);
+  if (last === undefined) return metric;
+  return last.outcome === "Succeeded"
+    ? { ...metric, phase: "Successful", message: "ended with the release, which succeeded" }
+    : { ...metric, message: `stopped unfinished: the release was ${last.outcome}` };
 }
 
 function history(ctx: StepContext): string[] {

@@ -68,12 +68,24 @@ export function stepLines(index: number, ctx: StepContext): string[] {
   if (ctx.routed) lines.push(...traffic(index, standing, ctx), ...matches(step, ctx));
   if (step.analysis !== undefined) lines.push(...analysis(index, step, standing, ctx));
   lines.push(...pause(index, step, standing, paused, ctx));
-  const message = stepStatusOf(index, status)?.message;
+  const message = liveStepMessage(stepStatusOf(index, status)?.message, ctx);
   if (message !== undefined && (standing === "current" || standing === "failed")) {
     const paint = standing === "failed" ? ctx.style.bad : ctx.style.dim;
     lines.push(...hang(DETAIL_INDENT, message, ctx.width).map(paint));
   }
   return lines;
+}
+
+/**
+ * A timed pause's `paused until T` once T is past means something else holds the step (a failure pause,
+ * spec.paused): say that instead of a deadline that has gone by.
+ */
+function liveStepMessage(message: string | undefined, ctx: StepContext): string | undefined {
+  const until = /^paused until (\S+)$/.exec(message ?? "")?.[1];
+  if (until === undefined || !(Date.parse(until) <= ctx.now)) return message;
+  const held = ctx.rollout.status?.conditions?.find((c) => c.type === "Paused" && c.status === "True");
+  const why = held === undefined ? "waiting for the controller" : `held: ${held.reason ?? "Paused"}`;
+  return `pause timer ended at ${until}; ${why} (see Message)`;
 }
 
 function title(index: number, standing: StepStanding, paused: boolean, ctx: StepContext): string {

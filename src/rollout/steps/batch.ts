@@ -42,7 +42,7 @@ async function runBatch(env: StepEnv, ctx: StepContext): Promise<StepOutcome> {
   // Persist "step i has started" before the first write: the webhook derives how far a partition may be
   // lowered from status.currentStepIndex, and a restarted controller must know the step began.
   if (memory.acting === undefined) {
-    return { ...wait(`step ${index}: starting`), memory: { acting: ctx.now } };
+    return { ...wait("starting"), memory: { acting: ctx.now } };
   }
   const { snapshot } = env.workload;
   const target = canaryReplicasFor(ctx.properties["replicas"] as number | string, snapshot.replicas);
@@ -55,14 +55,14 @@ async function runBatch(env: StepEnv, ctx: StepContext): Promise<StepOutcome> {
   if (plan.writes.length > 0) {
     const result = await env.apply(plan.writes);
     const note = result.stale ? " (re-reading after a concurrent change)" : "";
-    return wait(`step ${index}: moving pods, ${progress}${note}`);
+    return wait(`moving pods, ${progress}${note}`);
   }
-  if (plan.blocked !== undefined) return wait(`step ${index}: ${plan.blocked}`);
+  if (plan.blocked !== undefined) return wait(plan.blocked);
   const promoted = (promotion?.throughStep ?? 0) >= index;
   if (plan.ready || promoted) {
     return succeeded({ canaryReplicas: target, ...(promoted && !plan.ready ? { promoted: "step" } : {}) });
   }
-  const outcome = wait(`step ${index}: waiting for ${progress}`);
+  const outcome = wait(`waiting for ${progress}`);
   return memory.verifying === true ? outcome : { ...outcome, memory: { ...memory, verifying: true } };
 }
 

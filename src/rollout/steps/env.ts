@@ -3,6 +3,7 @@
 import type { EffectiveRolloutSpec } from "../../api/defaults.ts";
 import type { JsonObject, JsonValue, StepType } from "../../workflow/index.ts";
 import type { TrafficStepEnv } from "../../traffic/step.ts";
+import type { RolloutName } from "../../api/action-hints.ts";
 import type { ReleaseRecord } from "../record.ts";
 import type { ApplyWrites, WorkloadPort } from "../workload-port.ts";
 import type { AnalysisEnv } from "./analysis.ts";
@@ -17,6 +18,8 @@ export interface StepEnv {
   readonly traffic: TrafficStepEnv;
   /** Metric gates; absent when the controller runs without an analysis provider. */
   readonly analysis?: AnalysisEnv;
+  /** The Rollout, for the commands a message suggests. */
+  readonly rollout?: RolloutName;
 }
 
 export type StepTypeFactory = (env: StepEnv) => StepType;

@@ -1,6 +1,7 @@
 // `pause`: `pause: {}` waits for `approve: <step>`; `pause: {duration}` waits that long from the moment the
 // step began (persisted, so a restarted controller does not start the timer again). Approving ends either.
 import { succeeded, suspended, type StepContext, type StepOutcome } from "../../workflow/index.ts";
+import { approveHint } from "../../api/action-hints.ts";
 import { promotionOf } from "../record.ts";
 import { objectOf, stepIndexOf, type StepEnv, type StepTypeFactory } from "./env.ts";
 
@@ -28,10 +29,10 @@ function runPause(env: StepEnv, ctx: StepContext): StepOutcome {
   const seconds = ctx.properties["seconds"];
   if (typeof seconds !== "number") {
     return suspended(token, {
-      reason: `step ${index}: waiting for approval (rollouts.slipway.dev/approve: "${index}")`,
+      reason: `waiting for approval: ${approveHint(env.rollout, index)}`,
     });
   }
   const until = ctx.firstStartedAt + seconds * 1000;
   if (ctx.now >= until) return succeeded({ waited: seconds });
-  return suspended(token, { until, reason: `step ${index}: paused until ${new Date(until).toISOString()}` });
+  return suspended(token, { until, reason: `paused until ${new Date(until).toISOString()}` });
 }

@@ -21,6 +21,7 @@ export class Driver {
     try {
       const result = await this.#reconciler.reconcile(this.world.object(), this.now);
       this.world.settle();
+      this.#noteMessages();
       return result;
     } catch (error) {
       if (error instanceof Error && error.message.startsWith("killed")) {
@@ -29,6 +30,21 @@ export class Driver {
       }
       throw error;
     }
+  }
+
+  /** Every distinct text a person reads in status and Events, in the order first seen. */
+  readonly messages = new Set<string>();
+
+  #noteMessages(): void {
+    const status = this.world.rollout.status;
+    const texts = [
+      status?.message,
+      ...(status?.conditions ?? []).map((c) => c.message),
+      ...(status?.steps ?? []).map((s) => s.message),
+      ...(status?.history ?? []).map((h) => h.reason),
+      ...this.world.events.map((e) => e.message),
+    ];
+    for (const text of texts) if (text !== undefined && text !== "") this.messages.add(text);
   }
 
   #fingerprint(): string {

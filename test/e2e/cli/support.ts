@@ -178,7 +178,7 @@ export function annotationsOf(obj: KubeObject): Readonly<Record<string, string>>
 export function pausedAt(step: number, canaryRevision = "7c9d8b6f5"): RolloutStatus {
   return {
     phase: step === 2 ? "Paused" : "Progressing",
-    message: `step ${step}/3`,
+    message: `step ${step}/3: ${step === 2 ? "waiting for approval: kubectl slipway approve web" : "moving pods"}`,
     stableRevision: "5d8f9c7b6",
     canaryRevision,
     currentStepIndex: step,
