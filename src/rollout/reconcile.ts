@@ -15,6 +15,7 @@ import { appendHistory } from "./conditions.ts";
 import { historyFor } from "./history.ts";
 import { checkProgressDeadline, trackPause } from "./deadline.ts";
 import { detach } from "./detach.ts";
+import { waitingBatch } from "./follow-replicas.ts";
 import { eventsFromRun, type RolloutEvent } from "./events.ts";
 import type { ReconcileIO, RolloutObject } from "./io.ts";
 import { activeRecord, isRunActive, parseRecord, type ReleaseRecord } from "./record.ts";
@@ -23,6 +24,7 @@ import { isInMainByState, stepCount } from "./run-view.ts";
 import { decideSituation, holdsRelease, withKnownRevision, type Situation } from "./situation.ts";
 import { computeStatus, type Standing } from "./status.ts";
 import type { AnalysisEnv } from "./steps/analysis.ts";
+import { followBatch } from "./steps/batch.ts";
 import { registryFor, registryForValidation } from "./steps/registry.ts";
 import { statusChanged } from "./status-diff.ts";
 import { trafficStepEnv } from "./traffic-env.ts";
@@ -294,6 +296,9 @@ async function tickActive(pass: Pass, workload: ObservedTarget): Promise<number 
     traffic,
     ...(analysis === undefined ? {} : { analysis }),
   };
+  // A step waiting after its upgrade still follows the workload's spec.replicas (SPEC §5.2).
+  const waiting = waitingBatch(checked.run, definition);
+  if (waiting !== undefined) await followBatch(env, waiting.index, waiting.replicas);
   const result = await tick(definition, checked.run, now, registryFor(env));
   pass.record = { ...checked, run: result.state };
   pass.events.push(...eventsFromRun(result.events, stepCount(definition)));
