@@ -15,7 +15,7 @@ import {
   waitForRollout,
 } from "./rollout/fixtures.ts";
 import type { ReleaseMonitor } from "./rollout/release-monitor.ts";
-import { at, inScenario, NAME, PARTITION_DEPLOYMENT } from "./rollout/scenario.ts";
+import { at, inScenario, NAME, PARTITION_DEPLOYMENT, STATEFULSET } from "./rollout/scenario.ts";
 
 beforeAll(installCrds, 120_000);
 afterAll(deleteWebhookConfigurations);
@@ -39,6 +39,39 @@ async function scaleTo(ns: string, replicas: number): Promise<void> {
       return notYet(err);
     }
   });
+}
+
+/** `kubectl scale sts web --replicas=n`. */
+async function scaleStatefulSetTo(ns: string, replicas: number): Promise<void> {
+  await clients().apps.patchNamespacedStatefulSetScale(
+    { namespace: ns, name: NAME, body: { spec: { replicas } } },
+    mergePatch,
+  );
+}
+
+/** The StatefulSet's partition settles at `partition` and its pods at `canary` + `stable`, all ready. */
+async function statefulSetAt(
+  ns: string,
+  monitor: ReleaseMonitor,
+  revisions: { canary: string; stable: string },
+  expected: { partition: number; canary: number; stable: number },
+): Promise<void> {
+  await waitFor(
+    `partition ${expected.partition}, ${expected.canary} canary + ${expected.stable} stable pods`,
+    async () => {
+      const sts = await clients().apps.readNamespacedStatefulSet({ namespace: ns, name: NAME });
+      const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition;
+      const pods = monitor.counts();
+      const podsOf = (rev: string) => pods.get(rev) ?? { total: 0, ready: 0 };
+      const ok =
+        partition === expected.partition &&
+        podsOf(revisions.canary).ready === expected.canary &&
+        podsOf(revisions.canary).total === expected.canary &&
+        podsOf(revisions.stable).ready === expected.stable &&
+        podsOf(revisions.stable).total === expected.stable;
+      return ok ? done(undefined) : notYet({ partition, pods: Object.fromEntries(pods) });
+    },
+  );
 }
 
 /** spec.replicas and available pods of the Deployment's ReplicaSet for `revision` (0/0 when there is none). */
@@ -128,5 +161,45 @@ describe("scaling the workload during a release", () => {
       expect(monitor.violations).toEqual([]);
       expect(monitor.maxRevisionsAtOnce).toBe(2);
     });
+  });
+
+  it("a StatefulSet scaled 5→2→4 while step 1 waits for approval gets partition N − batch at each N", async () => {
+    await inScenario(
+      "scale-sts",
+      STATEFULSET,
+      { kind: "StatefulSet", steps: STEPS },
+      async ({ ns, monitor }) => {
+        await setTemplate(ns, "StatefulSet", NAME, "example/web:v2");
+        const paused = await waitForRollout(ns, NAME, "paused at step 1", pausedAtStep1);
+        const revisions = {
+          canary: paused.status?.canaryRevision ?? "",
+          stable: paused.status?.stableRevision ?? "",
+        };
+        // N=5, 50%: 3 canary pods (ordinals 2-4), partition 2.
+        await statefulSetAt(ns, monitor, revisions, { partition: 2, canary: 3, stable: 2 });
+
+        // 5 → 2: ordinals 2-4 go, both left are stable; the batch at N=2 is 1 pod: partition 1.
+        monitor.setBounds({ replicas: 2, maxSurge: 3, maxUnavailable: 1 });
+        await scaleStatefulSetTo(ns, 2);
+        await statefulSetAt(ns, monitor, revisions, { partition: 1, canary: 1, stable: 1 });
+        let status = (await getRollout(ns, NAME))?.status;
+        expect([status?.currentStepIndex, status?.currentStepState]).toEqual([1, "Paused"]);
+
+        // 2 → 4: the batch is 2 pods, partition 2; ordinal 1 keeps the canary revision it already runs (a
+        // StatefulSet never sends a pod below the partition back), so 3 canary pods until approval.
+        monitor.setBounds({ replicas: 2, maxSurge: 2, maxUnavailable: 1 });
+        await scaleStatefulSetTo(ns, 4);
+        await statefulSetAt(ns, monitor, revisions, { partition: 2, canary: 3, stable: 1 });
+        status = (await getRollout(ns, NAME))?.status;
+        expect([status?.currentStepIndex, status?.currentStepState]).toEqual([1, "Paused"]);
+
+        monitor.setBounds({ replicas: 4, maxSurge: 0, maxUnavailable: 1 });
+        const approved = await slipway(["approve", NAME, "-n", ns], { as: "alice" });
+        expect([approved.code, approved.err]).toEqual([0, ""]);
+        await waitForRollout(ns, NAME, "Healthy", at.healthy);
+        await statefulSetAt(ns, monitor, revisions, { partition: 0, canary: 4, stable: 0 });
+        expect(monitor.violations).toEqual([]);
+      },
+    );
   });
 });
