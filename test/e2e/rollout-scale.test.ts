@@ -136,7 +136,7 @@ describe("scaling the workload during a release", () => {
         ns,
         NAME,
         "status counting 2 canary pods",
-        (s) => s.canaryReplicas === 2,
+        (s) => s.canaryReplicas === 2 && s.stableReplicas === 2,
       );
       expect(counted.status?.steps?.[0]?.approvedBy).toBe(approvedBefore);
       const got = await slipway(["get", NAME, "-n", ns]);
