@@ -15,7 +15,15 @@ import {
   waitForRollout,
 } from "./rollout/fixtures.ts";
 import type { ReleaseMonitor } from "./rollout/release-monitor.ts";
-import { at, inScenario, NAME, PARTITION_DEPLOYMENT, STATEFULSET } from "./rollout/scenario.ts";
+import {
+  at,
+  CANARY_DEPLOYMENT,
+  inScenario,
+  NAME,
+  PARTITION_DEPLOYMENT,
+  podsSettled,
+  STATEFULSET,
+} from "./rollout/scenario.ts";
 
 beforeAll(installCrds, 120_000);
 afterAll(deleteWebhookConfigurations);
@@ -201,5 +209,36 @@ describe("scaling the workload during a release", () => {
         expect(monitor.violations).toEqual([]);
       },
     );
+  });
+
+  it("canary-deployment style: the canary Deployment follows the batch while the original follows N natively", async () => {
+    const shape = { deploymentStyle: "canary-deployment", steps: STEPS } as const;
+    await inScenario("scale-canary", CANARY_DEPLOYMENT, shape, async ({ ns, monitor }) => {
+      await setTemplate(ns, "Deployment", NAME, "example/web:v2");
+      const paused = await waitForRollout(ns, NAME, "paused at step 1", pausedAtStep1);
+      const canary = paused.status?.canaryRevision ?? "";
+      await podsSettled(monitor, canary, 5, 10);
+
+      // By design up to 2N + maxSurge pods; ready pods never below N − maxUnavailable of the smaller N (4 − 1).
+      monitor.setBounds({ replicas: 4, maxSurge: 20, maxUnavailable: 1 });
+      await scaleTo(ns, 4);
+      await podsSettled(monitor, canary, 2, 4);
+      await scaleTo(ns, 8);
+      await podsSettled(monitor, canary, 4, 8);
+      const status = (await getRollout(ns, NAME))?.status;
+      expect([status?.currentStepIndex, status?.currentStepState]).toEqual([1, "Paused"]);
+
+      const approved = await slipway(["approve", NAME, "-n", ns], { as: "alice" });
+      expect([approved.code, approved.err]).toEqual([0, ""]);
+      await waitForRollout(ns, NAME, "Healthy", at.healthy);
+      await waitFor("8 pods, all ready on the new revision", () => {
+        const counts = [...monitor.counts()];
+        const only = counts[0]?.[1];
+        return counts.length === 1 && only?.total === 8 && only.ready === 8
+          ? done(undefined)
+          : notYet(Object.fromEntries(counts));
+      });
+      expect(monitor.violations).toEqual([]);
+    });
   });
 });
