@@ -13,11 +13,11 @@ export interface ReleaseWrites {
   readonly counts: Readonly<Record<StepLabel, Partial<Record<WriteCategory, number>>>>;
   readonly total: number;
   readonly wasted: readonly WastedWrite[];
-  /** Status writes whose only change from the previous one is a pod count (canaryReplicas, canaryReadyReplicas). */
+  /** Status writes whose only change from the previous one is a pod count (canaryReplicas, canaryReadyReplicas, stableReplicas). */
   readonly countOnlyStatusWrites: number;
 }
 
-const COUNTS = new Set(["canaryReplicas", "canaryReadyReplicas"]);
+const COUNTS = new Set(["canaryReplicas", "canaryReadyReplicas", "stableReplicas"]);
 
 /** Top-level status fields that differ between two written statuses. */
 function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {

@@ -94,6 +94,7 @@ export const RolloutStatusSchema = z.strictObject({
   currentStepState: oneOf("state within the current step", STEP_STATES).optional(),
   canaryReplicas: int("pods on the canary revision", 0).optional(),
   canaryReadyReplicas: int("ready pods on the canary revision", 0).optional(),
+  stableReplicas: int("pods on the stable revision", 0).optional(),
   trafficWeight: int("percentage of traffic on the canary", 0, 100).optional(),
   conditions: list("metav1.Conditions", ConditionSchema, 16).meta(CONDITIONS_LIST_META).optional(),
   steps: list("one entry per step of the current release", StepStatusSchema, 50).optional(),

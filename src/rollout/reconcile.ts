@@ -15,6 +15,7 @@ import { appendHistory } from "./conditions.ts";
 import { historyFor } from "./history.ts";
 import { checkProgressDeadline, trackPause } from "./deadline.ts";
 import { detach } from "./detach.ts";
+import { waitingBatch } from "./follow-replicas.ts";
 import { eventsFromRun, type RolloutEvent } from "./events.ts";
 import type { ReconcileIO, RolloutObject } from "./io.ts";
 import { activeRecord, isRunActive, parseRecord, type ReleaseRecord } from "./record.ts";
@@ -30,6 +31,7 @@ import {
 import type { RolloutName } from "../api/action-hints.ts";
 import { computeStatus, type Standing } from "./status.ts";
 import type { AnalysisEnv } from "./steps/analysis.ts";
+import { followBatch } from "./steps/batch.ts";
 import { registryFor, registryForValidation } from "./steps/registry.ts";
 import { statusChanged } from "./status-diff.ts";
 import { trafficStepEnv } from "./traffic-env.ts";
@@ -328,6 +330,9 @@ async function tickActive(pass: Pass, workload: ObservedTarget): Promise<number 
     ...(analysis === undefined ? {} : { analysis }),
     rollout: rolloutNameOf(pass),
   };
+  // A step waiting after its upgrade still follows the workload's spec.replicas (SPEC §5.2).
+  const waiting = waitingBatch(checked.run, definition);
+  if (waiting !== undefined) await followBatch(env, waiting.index, waiting.replicas);
   const result = await tick(definition, checked.run, now, registryFor(env));
   pass.record = { ...checked, run: result.state };
   pass.events.push(...eventsFromRun(result.events, stepCount(definition)));

@@ -84,6 +84,8 @@ export function computeStatus(input: StatusInput): RolloutStatus {
     currentStepState: view.stepState,
     canaryReplicas: snapshot?.canary.pods,
     canaryReadyReplicas: snapshot?.canary.available,
+    // Counted, never derived from N: while pods move (or N just changed) canary + stable ≠ N.
+    stableReplicas: snapshot?.stable.pods,
     trafficWeight: trafficWeightOf(record?.run) ?? input.previous?.trafficWeight,
     conditions,
     steps: record?.kind === "release" ? stepStatuses(record, input) : undefined,

@@ -93,6 +93,18 @@ describe("get NAME rendering", () => {
     expect(ended).toContain("error-rate  ✔ Successful");
   });
 
+  it("counts stable pods from status, not N − canary, while the workload was just scaled down", () => {
+    const view = load("paused-approval");
+    const status = { ...view.rollout.status, stableReplicas: 5 };
+    const workload = {
+      ...view.workload,
+      spec: { ...(view.workload as { spec?: object }).spec, replicas: 4 },
+    };
+    const scaled = { ...view, workload, rollout: { ...view.rollout, status } } as RolloutView;
+    const text = renderRollout(scaled, { width: 100, color: false, now: NOW });
+    expect(text).toContain("5 canary, 5 stable, 5 ready, target 2");
+  });
+
   it("shows who approved a step once the controller recorded it", () => {
     const view = load("paused-approval");
     const status = view.rollout.status;

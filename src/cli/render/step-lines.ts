@@ -129,13 +129,15 @@ function pods(index: number, step: CanaryStep, standing: StepStanding, ctx: Step
   if (standing === "current" && status?.canaryReplicas !== undefined) {
     const canary = status.canaryReplicas;
     const ready = Math.min(canary, status.canaryReadyReplicas ?? 0);
+    // The controller's count when it reports one (N − canary is wrong while pods move or N changes).
+    const stable = status.stableReplicas ?? Math.max(0, replicas - canary);
     const parts: BarPart[] = [
       { units: ready, char: "█", paint: ctx.style.ok },
       { units: canary - ready, char: "▓", paint: ctx.style.warn },
-      { units: Math.max(0, replicas - canary), char: "░" },
+      { units: stable, char: "░" },
     ];
     const target = canary === plan.canaryReplicas ? "" : `, target ${plan.canaryReplicas}`;
-    const text = `${canary} canary, ${Math.max(0, replicas - canary)} stable, ${ready} ready${target}`;
+    const text = `${canary} canary, ${stable} stable, ${ready} ready${target}`;
     return barLine("pods", bar(width, parts), text, ctx.width);
   }
   const parts: BarPart[] = [

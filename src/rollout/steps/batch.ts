@@ -4,6 +4,7 @@ import { canaryReplicasFor } from "../../plan/batch-size.ts";
 import { shrinkingSteps } from "../../plan/step-order.ts";
 import { failed, succeeded, wait, type StepContext, type StepOutcome } from "../../workflow/index.ts";
 import { promotionOf } from "../record.ts";
+import type { BatchPlan } from "../../workloads/types.ts";
 import { objectOf, stepIndexOf, type StepEnv, type StepTypeFactory } from "./env.ts";
 
 /** Persisted between invocations of one attempt. */
@@ -44,13 +45,7 @@ async function runBatch(env: StepEnv, ctx: StepContext): Promise<StepOutcome> {
   if (memory.acting === undefined) {
     return { ...wait("starting"), memory: { acting: ctx.now } };
   }
-  const { snapshot } = env.workload;
-  const target = canaryReplicasFor(ctx.properties["replicas"] as number | string, snapshot.replicas);
-  const threshold = env.spec.failureThreshold;
-  const plan = env.workload.planBatch(
-    target,
-    threshold.kind === "percent" ? `${threshold.value}%` : threshold.value,
-  );
+  const { target, plan } = planAtLiveSize(env, ctx.properties["replicas"] as number | string);
   const progress = `${plan.progress.updatedReady}/${target} canary pod(s) ready`;
   if (plan.writes.length > 0) {
     const result = await env.apply(plan.writes);
@@ -64,6 +59,33 @@ async function runBatch(env: StepEnv, ctx: StepContext): Promise<StepOutcome> {
   }
   const outcome = wait(`waiting for ${progress}`);
   return memory.verifying === true ? outcome : { ...outcome, memory: { ...memory, verifying: true } };
+}
+
+/** The batch of a step with `replicas` at the workload's live spec.replicas (SPEC §5.2), and its next writes. */
+function planAtLiveSize(env: StepEnv, replicas: number | string): { target: number; plan: BatchPlan } {
+  const target = canaryReplicasFor(replicas, env.workload.snapshot.replicas);
+  const threshold = env.spec.failureThreshold;
+  const plan = env.workload.planBatch(
+    target,
+    threshold.kind === "percent" ? `${threshold.value}%` : threshold.value,
+  );
+  return { target, plan };
+}
+
+/**
+ * Step `index` finished its upgrade and waits (traffic, analysis, pause) while the workload's spec.replicas
+ * changed: resize the canary and stable sides to the step's batch at the new N, with the same planning (and
+ * so the same maxSurge / maxUnavailable bounds) as the upgrade. The run is not touched: a pause stays paused.
+ * Nothing moves when a promotion is under way or the steps would shrink at the new N (the next batch reports
+ * that). Returns the number of writes applied.
+ */
+export async function followBatch(env: StepEnv, index: number, replicas: number | string): Promise<number> {
+  const promotion = promotionOf(env.record);
+  if (promotion?.full === true || (promotion?.throughStep ?? 0) >= index) return 0;
+  if (shrinkingFrom(env, index) !== undefined) return 0;
+  const { plan } = planAtLiveSize(env, replicas);
+  if (plan.writes.length === 0) return 0;
+  return (await env.apply(plan.writes)).applied;
 }
 
 /**

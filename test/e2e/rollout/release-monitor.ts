@@ -41,7 +41,7 @@ export class ReleaseMonitor {
   readonly #rolloutWatch: VerifiedWatch;
   readonly #namespace: string;
   readonly #rollout: string;
-  readonly #bounds: Bounds;
+  #bounds: Bounds;
 
   constructor(namespace: string, rollout: string, bounds: Bounds) {
     this.#namespace = namespace;
@@ -59,6 +59,12 @@ export class ReleaseMonitor {
       watched: () => this.#rolloutVersion ?? "",
       read: async () => (await getRollout(namespace, rollout))?.metadata.resourceVersion ?? "",
     });
+  }
+
+  /** New bounds from now on (the workload was scaled: N and the bounds derived from it changed). */
+  setBounds(bounds: Bounds): void {
+    this.#bounds = bounds;
+    this.#check();
   }
 
   /** Watches re-opened after they ended or were replaced (reported in failures). */
