@@ -151,7 +151,7 @@ function describe(input: StatusInput): View {
   if (!isRunActive(record)) {
     return withWait({
       phase: "Aborted",
-      message: `aborted at step ${index}/${n}: ${record.end?.reason ?? failedStepMessage(record) ?? record.run.message ?? "a step failed"}; set rollouts.slipway.dev/retry to start again, or revert the template`,
+      message: `aborted at step ${index}/${n}: ${record.end?.reason ?? failedStepMessage(record) ?? record.run.message ?? "a step failed"}; \`kubectl slipway retry\` starts it again, \`kubectl slipway undo\` ends it (the template back to the stable revision)`,
       stepIndex: index,
     });
   }
