@@ -34,6 +34,21 @@ export function needsWorkload(rollout: Rollout, live: Rollout | undefined): bool
   return live === undefined || !deepEqualJson(live.spec.workloadRef, rollout.spec.workloadRef);
 }
 
+/** What ends the release in `phase`, so that the steps can change (each advice works from that phase). */
+export function frozenAdvice(rollout: Rollout, phase: string): string {
+  const ns = rollout.metadata.namespace;
+  const target = `${rollout.metadata.name}${ns === undefined || ns === "" ? "" : ` -n ${ns}`}`;
+  const undo = `kubectl slipway undo ${target}`;
+  switch (phase) {
+    case "Aborted":
+      return `the release is aborted: end it with \`${undo}\` (the template back to the stable revision), then change the steps; or release it again with the current steps: \`kubectl slipway retry ${target}\``;
+    case "Finalizing":
+      return `the release is finishing: wait for it to end (\`kubectl slipway status ${target} --wait\`), then change the steps`;
+    default:
+      return `wait for the release to end, or end it now with \`kubectl slipway abort ${target}\` then \`${undo}\` (the template back to the stable revision), then change the steps`;
+  }
+}
+
 export function admitRollout(input: RolloutAdmission): Verdict {
   const { rollout, live } = input;
   const name = rolloutName(rollout);
@@ -60,7 +75,7 @@ export function admitRollout(input: RolloutAdmission): Verdict {
     const frozen = frozenDuringRelease(live, rollout);
     if (frozen !== undefined) {
       return refuse(
-        `${frozen} cannot change while ${name} is releasing (phase ${phase}); wait for the release to end, or abort it and let it finish`,
+        `${frozen} cannot change while ${name} is releasing (phase ${phase}); ${frozenAdvice(rollout, phase)}`,
       );
     }
   }

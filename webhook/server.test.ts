@@ -232,6 +232,9 @@ describe("/mutate-rollout and /validate-rollout", () => {
     expect(review.response.status?.message).toContain(
       "the number of steps (3 → 2) cannot change while rollout shop/web is releasing",
     );
+    expect(review.response.status?.message).toContain(
+      "`kubectl slipway abort web -n shop` then `kubectl slipway undo web -n shop`",
+    );
     const healthy = rollout();
     const allowed = await post(
       "/validate-rollout",
@@ -242,6 +245,17 @@ describe("/mutate-rollout and /validate-rollout", () => {
       ),
     );
     expect(allowed.review.response.allowed).toBe(true);
+  });
+  it("tells how to end an aborted release that freezes the steps (abort would not help: it is aborted)", async () => {
+    const live = rollout({ phase: "Aborted", step: 1 });
+    const fewer = edited(live, (r) => r.spec.strategy.canary.steps.pop());
+    const { review } = await post("/validate-rollout", admissionReview("Rollout", live, fewer));
+    const message = review.response.status?.message ?? "";
+    expect(message).toContain(
+      "(phase Aborted); the release is aborted: end it with `kubectl slipway undo web -n shop`",
+    );
+    expect(message).toContain("`kubectl slipway retry web -n shop`");
+    expect(message).not.toContain("abort it");
   });
 });
 

@@ -23,6 +23,11 @@ export function retryHint(rollout: RolloutName | undefined): string {
   return `${command("retry", rollout)} (or set ${ANNOTATION_RETRY})`;
 }
 
+/** `kubectl slipway undo web -n shop`: the template back to the stable revision (no annotation does this). */
+export function undoHint(rollout: RolloutName | undefined): string {
+  return command("undo", rollout);
+}
+
 /** `kubectl slipway abort web -n shop (or set rollouts.slipway.dev/abort)`. */
 export function abortHint(rollout: RolloutName | undefined): string {
   return `${command("abort", rollout)} (or set ${ANNOTATION_ABORT})`;

@@ -76,7 +76,7 @@ describe("verdictOf (status --wait)", () => {
     expect(
       verdictOf(withStatus({ phase: "Progressing", currentStepIndex: n, message: waiting }), undefined, true),
     ).toEqual({ kind: "pending", message: waiting });
-    const aborted = `aborted at step 2/${n} by alice (rollouts.slipway.dev/abort); to start again: kubectl slipway retry web -n shop (or set rollouts.slipway.dev/retry), or revert the template`;
+    const aborted = `aborted at step 2/${n} by alice (rollouts.slipway.dev/abort); to start again: kubectl slipway retry web -n shop (or set rollouts.slipway.dev/retry); to end it: kubectl slipway undo web -n shop (the template back to the stable revision)`;
     expect(
       verdictOf(withStatus({ phase: "Aborted", currentStepIndex: 2, message: aborted }), undefined, true),
     ).toEqual({ kind: "failed", message: aborted });

@@ -7,22 +7,15 @@ import { isApiError } from "../kube/errors.ts";
 import { mergePatch } from "../kube/patch.ts";
 import {
   collectionPath,
-  DEPLOYMENTS,
   objectPath,
   ROLLOUTS,
-  STATEFULSETS,
   type KubeList,
   type KubeObject,
   type ResourceRef,
 } from "../kube/resources.ts";
+import { workloadResource as resourceOfKind } from "../workloads/kube/stable-template.ts";
 import type { Connection } from "./connection.ts";
 
-export const CLONESETS: ResourceRef = {
-  group: "apps.kruise.io",
-  version: "v1alpha1",
-  plural: "clonesets",
-  namespaced: true,
-};
 const ANALYSIS_TEMPLATES: ResourceRef = {
   group: ROLLOUTS.group,
   version: ROLLOUTS.version,
@@ -37,14 +30,7 @@ const CLUSTER_ANALYSIS_TEMPLATES: ResourceRef = {
 
 /** Where the workload a Rollout points at lives. */
 export function workloadResource(ref: WorkloadRef): ResourceRef {
-  switch (ref.kind) {
-    case "Deployment":
-      return DEPLOYMENTS;
-    case "StatefulSet":
-      return STATEFULSETS;
-    case "CloneSet":
-      return CLONESETS;
-  }
+  return resourceOfKind(ref.kind);
 }
 
 /**

@@ -1,14 +1,18 @@
 // Detaching (SPEC §5.1): on deletion (finalizer) or `disabled: true`, hand the workload back exactly as its
 // user expects — unpaused, original strategy and partition, canary objects deleted, label and annotations
 // removed — whatever state a release was in. Ordered and idempotent: every pass re-plans from the cluster.
+// A release that is going on is finished natively; an aborted one is undone first (its template set back to
+// the stable revision), since rolling out a template judged bad would be the surprise full rollout SPEC §5.1
+// forbids (docs/decisions/delete-aborted-release.md).
 import type { EffectiveRolloutSpec } from "../api/defaults.ts";
 import type { HistoryEntry } from "../api/rollout-status.ts";
 import type { RolloutEvent } from "./events.ts";
 import type { ReconcileIO, RolloutObject } from "./io.ts";
 import { trafficSession } from "../traffic/session.ts";
-import { isRunActive, type ReleaseRecord } from "./record.ts";
+import { isRunActive, outcomeOf, type ReleaseRecord } from "./record.ts";
+import { releaseKeyOf } from "./situation.ts";
 import { trafficTargetOf } from "./traffic-env.ts";
-import type { WorkloadSnapshot } from "./workload-port.ts";
+import type { ObservedTarget, WorkloadSnapshot } from "./workload-port.ts";
 
 export interface DetachOutcome {
   readonly done: boolean;
@@ -33,8 +37,10 @@ export async function detach(
     return { done: false, message: `${why}: ${traffic.message}`, events: [] };
   const workload = await io.loadWorkload(obj);
   if (workload === undefined || "problem" in workload) return { done: true, message: why, events: [] };
-  const plan = workload.planRestore({ detach: true });
   const snapshot = workload.snapshot;
+  const undo = await undoAborted(io, obj, spec, record, workload, why);
+  if (undo !== undefined) return { ...undo, snapshot };
+  const plan = workload.planRestore({ detach: true });
   if (plan.writes.length > 0) {
     await io.apply(plan.writes);
     return {
@@ -69,9 +75,82 @@ export async function detach(
     outcome: "Aborted",
     startedAt: new Date(record.run.startedAt).toISOString(),
     finishedAt: new Date(now).toISOString(),
-    reason: `${why} mid-release; the workload's own rollout takes it from here`,
+    reason: isAborted(record)
+      ? `${why} while the release was aborting; its template was set back to the stable revision`
+      : `${why} mid-release; the workload's own rollout takes it from here`,
   };
   return { done: true, message: why, events, historyEntry: entry, snapshot };
+}
+
+/** The release was aborted (or is aborting): judged bad by a gate, a deadline or a person. */
+function isAborted(record: ReleaseRecord): boolean {
+  if (record.kind !== "release") return false;
+  return isRunActive(record) ? record.end?.outcome === "Aborted" : outcomeOf(record) === "Aborted";
+}
+
+/**
+ * While the workload still holds an aborted release's template, sets it back to the stable revision (as
+ * `kubectl slipway undo` does) before it is handed back, so that no pod changes revision. Undefined once
+ * nothing is left to undo: no aborted release, the template is stable again, or a user has set another one.
+ */
+async function undoAborted(
+  io: ReconcileIO,
+  obj: RolloutObject,
+  spec: EffectiveRolloutSpec,
+  record: ReleaseRecord | undefined,
+  workload: ObservedTarget,
+  why: string,
+): Promise<Omit<DetachOutcome, "snapshot"> | undefined> {
+  if (record === undefined || !isAborted(record)) return undefined;
+  const key = workload.releaseKey;
+  const holdsAborted =
+    key !== undefined
+      ? key === releaseKeyOf(record)
+      : workload.snapshot.inRelease && workload.snapshot.canaryRevision === record.canaryRevision;
+  if (!holdsAborted) return undefined;
+  const stable = record.stableRevision || obj.rollout.status?.stableRevision || "";
+  const what = `${spec.workloadRef.kind} ${spec.workloadRef.name}`;
+  const cause = record.end?.reason === undefined ? "" : ` (${record.end.reason})`;
+  const result = await io.revertToStable(obj, stable);
+  switch (result.kind) {
+    case "unchanged":
+      return undefined;
+    case "reverted":
+      return {
+        done: false,
+        message: `${why}: undoing the aborted release of ${what}: template set back to the stable revision ${stable}`,
+        events: [
+          {
+            type: "Normal",
+            reason: "AbortedReleaseUndone",
+            message:
+              `${why} and its release of revision ${record.canaryRevision} was aborted${cause}: ` +
+              `${what}'s pod template was set back to the stable revision ${stable} instead of rolling the ` +
+              "aborted template out; the workload is then handed back unchanged",
+          },
+        ],
+      };
+    case "raced":
+      return {
+        done: false,
+        message: `${why}: undoing the aborted release of ${what}: its template changed meanwhile, re-reading`,
+        events: [],
+      };
+    case "problem": {
+      const message =
+        `${why} but its release of revision ${record.canaryRevision} was aborted and cannot be undone: ` +
+        `${result.message}; ${what} stays held until its template is changed, then it is handed back`;
+      return {
+        done: false,
+        message,
+        events: [{ type: "Warning", reason: "AbortedReleaseNotUndone", message }],
+      };
+    }
+    default: {
+      const unknown: never = result;
+      throw new Error(`unknown revert result ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
 /**

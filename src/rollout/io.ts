@@ -5,6 +5,7 @@ import type { RolloutStatus } from "../api/rollout-status.ts";
 import type { RolloutEvent } from "./events.ts";
 import type { TrafficIO } from "../traffic/io.ts";
 import type { AnalysisPorts } from "./steps/analysis.ts";
+import type { RevertResult } from "../workloads/kube/stable-template.ts";
 import type { ApplyWrites, ObservedTarget } from "./workload-port.ts";
 
 export type WriteOutcome = "ok" | "conflict" | "gone";
@@ -34,6 +35,11 @@ export interface ReconcileIO {
   loadWorkload(rollout: RolloutObject): Promise<ObservedTarget | undefined | { readonly problem: string }>;
   /** Writes on the workload side (ReplicaSets, partitions, the canary Deployment, annotations). */
   readonly apply: ApplyWrites;
+  /**
+   * Sets the workload's pod template back to the stable revision (what `kubectl slipway undo` does); used to
+   * undo an aborted release when its Rollout goes away. A workload that is gone counts as `unchanged`.
+   */
+  revertToStable(rollout: RolloutObject, stableRevision: string): Promise<RevertResult>;
   /** Puts `managed-by` on the workload; "ok" also when it is there already. */
   labelWorkload(rollout: RolloutObject): Promise<WriteOutcome>;
   /** Replaces status, preconditioned on the resourceVersion the status was computed from. */

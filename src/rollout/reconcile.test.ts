@@ -268,6 +268,66 @@ describe("spec.paused, promote, detach", () => {
   });
 });
 
+describe("detaching an aborted release", () => {
+  async function abortedOnBrokenTemplate(): Promise<Driver> {
+    const d = await attached();
+    d.world.workload.broken.add("v2");
+    d.world.setTemplate("v2");
+    await d.until(() => aborted(d));
+    expect(d.world.workload.template).toBe("v2");
+    expect(d.world.status?.message).toContain("to end it: kubectl slipway undo web -n ns");
+    return d;
+  }
+
+  it("deleting the Rollout undoes the aborted template instead of rolling it out natively", async () => {
+    const d = await abortedOnBrokenTemplate();
+    const history = d.world.status?.history?.length;
+    d.world.deleting = true;
+    await d.until(() => !d.world.finalizers.includes(FINALIZER_CLEANUP));
+    const w = d.world.workload;
+    expect(w.template).toBe("v1");
+    expect(w.held).toBe(false);
+    expect(w.labelled).toBe(false);
+    expect(d.world.writes.findIndex((op) => op.op === "revert")).toBeLessThan(
+      d.world.writes.findIndex((op) => op.op === "restore"),
+    );
+    expect(d.world.podsOf("v2")).toBe(0);
+    expect(d.world.podsOf("v1")).toBe(10);
+    const undone = d.world.events.find((e) => e.reason === "AbortedReleaseUndone");
+    expect(undone?.message).toMatch(/being deleted.*aborted.*set back to the stable revision v1/);
+    expect(d.world.status?.history?.length).toBe(history);
+  });
+
+  it("disabled: true undoes the aborted template too, and reports Disabled", async () => {
+    const d = await abortedOnBrokenTemplate();
+    d.world.rollout = { ...d.world.rollout, spec: { ...d.world.rollout.spec, disabled: true } };
+    await d.until(() => phase(d) === "Disabled");
+    expect(d.world.workload.template).toBe("v1");
+    expect(d.world.workload.held).toBe(false);
+    expect(d.world.podsOf("v2")).toBe(0);
+    expect(d.world.events.some((e) => e.reason === "AbortedReleaseUndone")).toBe(true);
+  });
+
+  it("a template set by a user after the abort is handed back as it is (nothing to undo)", async () => {
+    const d = await abortedOnBrokenTemplate();
+    d.world.rollout = { ...d.world.rollout, spec: { ...d.world.rollout.spec, disabled: true } };
+    d.world.setTemplate("v3");
+    await d.until(() => phase(d) === "Disabled");
+    expect(d.world.workload.template).toBe("v3");
+    expect(d.world.writes.some((op) => op.op === "revert")).toBe(false);
+  });
+
+  it("a release that is going on (not aborted) is still finished natively", async () => {
+    const d = await attached();
+    d.world.setTemplate("v2");
+    await d.until(() => d.world.status?.currentStepState === "Paused" && step(d) === 2);
+    d.world.deleting = true;
+    await d.until(() => !d.world.finalizers.includes(FINALIZER_CLEANUP));
+    expect(d.world.workload.template).toBe("v2");
+    expect(d.world.writes.some((op) => op.op === "revert")).toBe(false);
+  });
+});
+
 describe("status size", () => {
   it("stays well under 100 KiB through a 50-step release with pauses", async () => {
     const steps = Array.from({ length: 50 }, (_, i) => ({

@@ -23,6 +23,7 @@ import {
   abortHint,
   approveHint,
   retryHint,
+  undoHint,
   withoutStepLabel,
   type RolloutName,
 } from "../api/action-hints.ts";
@@ -165,7 +166,7 @@ function describe(input: StatusInput): View {
   if (!isRunActive(record)) {
     return withWait({
       phase: "Aborted",
-      message: `${atStep("aborted", index, n, abortReason(record, index) ?? record.run.message ?? "a step failed")}; to start again: ${retryHint(input.rollout)}, or revert the template`,
+      message: `${atStep("aborted", index, n, abortReason(record, index) ?? record.run.message ?? "a step failed")}; to start again: ${retryHint(input.rollout)}; to end it: ${undoHint(input.rollout)} (the template back to the stable revision)`,
       stepIndex: index,
     });
   }

@@ -81,7 +81,7 @@ function planAbort(view: CloneSetView): Plan {
     return {
       writes: [],
       done: false,
-      blocked: `${describeCloneSet(cs)}: every pod already runs the canary revision ${view.updateRevision}, so there is no stable revision to return to; revert the template to roll back`,
+      blocked: `${describeCloneSet(cs)}: every pod already runs the canary revision ${view.updateRevision}, so there is no stable revision to return to; revert the template (\`kubectl slipway undo\`) to roll back`,
     };
   }
   if (view.partition < view.replicas || view.paused) {

@@ -172,7 +172,7 @@ function planAbort(view: StatefulSetView): Plan {
     return {
       writes: [],
       done: false,
-      blocked: `${describe(sts)}: every pod already runs the canary revision ${view.updateRevision}, so there is no stable revision to return to; revert the template (kubectl rollout undo) to roll back`,
+      blocked: `${describe(sts)}: every pod already runs the canary revision ${view.updateRevision}, so there is no stable revision to return to; revert the template (\`kubectl slipway undo\`) to roll back`,
     };
   }
   if (view.partition < view.replicas) {

@@ -23,10 +23,9 @@ import { deployment } from "./lib/manifests.ts";
 import { withController } from "./rollout/controller-process.ts";
 import {
   annotate,
-  deleteRollout,
+  detachRollout,
   deleteWebhookConfigurations,
   getDeployment,
-  getRollout,
   installCrds,
   patchRollout,
   rolloutManifest,
@@ -230,15 +229,7 @@ describe("detaching and pausing", () => {
         const original = (await getDeployment(ns, NAME)).spec?.strategy;
         await setTemplate(ns, "Deployment", NAME, V2);
         const paused = await until(ns, "at the approval pause", at.approvalPause);
-        if (how === "deleting the Rollout") {
-          await deleteRollout(ns, NAME);
-          await waitFor("the Rollout to be gone", async () =>
-            (await getRollout(ns, NAME)) === undefined ? done(undefined) : notYet("still there"),
-          );
-        } else {
-          await patchRollout(ns, NAME, { spec: { disabled: true } });
-          await until(ns, "Disabled", (s) => s.phase === "Disabled");
-        }
+        await detachRollout(ns, NAME, how);
         const d = await getDeployment(ns, NAME);
         expect(d.spec?.paused ?? false).toBe(false);
         expect(d.spec?.strategy).toEqual(original);

@@ -11,6 +11,7 @@ import { mergePatch, replaceStatus } from "../../kube/patch.ts";
 import { ROLLOUTS, type KubeObject } from "../../kube/resources.ts";
 import { KubeTrafficIO } from "../../traffic/kube/io.ts";
 import { applyWrites } from "../../workloads/io.ts";
+import { revertToStableTemplate } from "../../workloads/kube/stable-template.ts";
 import type { ReconcileIO, RolloutObject, RolloutWrite, WriteOutcome } from "../io.ts";
 import { adapterFor } from "./adapters.ts";
 import type { CachedWorkloadIO } from "./workload-io.ts";
@@ -76,6 +77,20 @@ export function kubeReconcileIO(o: KubeReconcileIOOptions): ReconcileIO {
     async apply(writes) {
       const result = await applyWrites(o.workloads, writes);
       return { applied: result.applied, stale: result.stale !== undefined };
+    },
+    async revertToStable(obj, stableRevision) {
+      const ref = workloadRef(obj);
+      try {
+        return await revertToStableTemplate(
+          o.client,
+          { kind: obj.rollout.spec.workloadRef.kind, name: ref.name, namespace: ref.namespace },
+          stableRevision,
+          "slipway",
+        );
+      } catch (err) {
+        if (isNotFound(err)) return { kind: "unchanged" };
+        throw err;
+      }
     },
     async labelWorkload(obj): Promise<WriteOutcome> {
       const ref = workloadRef(obj);

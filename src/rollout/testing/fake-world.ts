@@ -31,7 +31,8 @@ type FakeOp =
   | { op: "unhold" }
   | { op: "cleanup" }
   | { op: "restore" }
-  | { op: "hold" };
+  | { op: "hold" }
+  | { op: "revert" };
 
 export class FakeWorld {
   rollout: Rollout;
@@ -255,6 +256,13 @@ export class FakeWorld {
       apply: (writes) => {
         for (const w of writes) if (w.type === "patch") this.applyOp((w.patch as { fake: FakeOp }).fake);
         return Promise.resolve({ applied: writes.length, stale: false });
+      },
+      revertToStable: () => {
+        const w = this.workload;
+        if (w.template === w.stable) return Promise.resolve({ kind: "unchanged" });
+        this.writes.push({ op: "revert" });
+        w.template = w.stable;
+        return Promise.resolve({ kind: "reverted" });
       },
       labelWorkload: () => {
         this.workload.labelled = true;

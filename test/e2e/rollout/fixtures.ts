@@ -288,6 +288,21 @@ export async function deleteRollout(namespace: string, name: string): Promise<vo
   });
 }
 
+export type DetachHow = "deleting the Rollout" | "disabled: true";
+
+/** Detaches Rollout `name` from its workload the way `how` says, and waits until the controller has done it. */
+export async function detachRollout(namespace: string, name: string, how: DetachHow): Promise<void> {
+  if (how === "deleting the Rollout") {
+    await deleteRollout(namespace, name);
+    await waitFor("the Rollout to be gone", async () =>
+      (await getRollout(namespace, name)) === undefined ? done(undefined) : notYet("still there"),
+    );
+  } else {
+    await patchRollout(namespace, name, { spec: { disabled: true } });
+    await waitForRollout(namespace, name, "Disabled", (s) => s.phase === "Disabled");
+  }
+}
+
 /**
  * Deletes every Rollout of the namespace while a controller still runs (it detaches the workloads and drops
  * its finalizer), so the namespace can be deleted afterwards. Finalizers still there after `timeoutMs` (no
