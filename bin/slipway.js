@@ -46,14 +46,20 @@ function fail(message) {
 function relay(node) {
   const self = fileURLToPath(import.meta.url);
   // The old Node's own flags (execArgv) are not passed on: they may be what made it unable to strip types.
-  const child = spawn(node, [self, ...process.argv.slice(2)], {
+  // Listening before the spawn: a signal that lands between the child's exec and the listeners would
+  // otherwise kill the relay alone and leave the child running.
+  let child;
+  let early;
+  const forward = (signal) => {
+    if (child === undefined) early = signal;
+    else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of FORWARDED) process.on(signal, forward);
+  child = spawn(node, [self, ...process.argv.slice(2)], {
     stdio: "inherit",
     env: { ...process.env, [RELAY_ENV]: "1" },
   });
-  const forward = (signal) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  };
-  for (const signal of FORWARDED) process.on(signal, forward);
+  if (early !== undefined) child.kill(early);
   child.once("error", (err) => fail(`cannot run ${node}: ${err.message}`));
   child.once("exit", (code, signal) => {
     for (const s of FORWARDED) process.off(s, forward);
