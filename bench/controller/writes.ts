@@ -2,7 +2,8 @@
 // assigned to the step the Rollout's status last announced (the status write that starts step k, and the
 // Events it emits next, count for step k), by category. A write is "no-op" when the API server accepted it
 // without changing the object (same resourceVersion before and after) and "conflict" when it failed on its
-// resourceVersion precondition (409): both are round trips that achieved nothing.
+// precondition: a resourceVersion (409) or the `test` ops of a guarded JSON Patch (422): both are round
+// trips that achieved nothing.
 import { category, isController, isSetImage, type AuditEvent, type WriteCategory } from "./audit.ts";
 
 export type StepLabel = string; // "start", "step 1", …, "finish"
@@ -50,7 +51,9 @@ function labelOf(body: unknown): StepLabel {
 }
 
 function wasted(e: AuditEvent): WastedWrite["kind"] | undefined {
-  if (e.code === 409) return "conflict";
+  // A guarded patch (a ReplicaSet scale) fails its `test` ops with 422; the controller sends nothing else
+  // that the API server could refuse as invalid, so every 422 here is a lost race too.
+  if (e.code === 409 || e.code === 422) return "conflict";
   if (e.code < 300 && e.verb !== "create" && e.requestVersion !== undefined)
     return e.requestVersion === e.responseVersion ? "no-op" : undefined;
   return undefined;

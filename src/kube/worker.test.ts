@@ -101,6 +101,33 @@ describe("runWorkers", () => {
     expect(errors).toEqual([]);
   });
 
+  it("conflict: no growing backoff, a fixed safety-net retry, and an event re-queues the key at once", async () => {
+    const q = new WorkQueue<string>({ now, rateLimiter: new ItemExponentialRateLimiter(100, 100_000) });
+    const starts: number[] = [];
+    const t0 = Date.now();
+    const done = runWorkers({
+      queue: q,
+      concurrency: 1,
+      conflictRetryMs: 300,
+      reconcile: async () => {
+        starts.push(Date.now() - t0);
+        return { conflict: true };
+      },
+    });
+    q.add("k");
+    await vi.advanceTimersByTimeAsync(1000);
+    // Without events: every 300 ms, never longer, and the key's backoff never grows.
+    expect(starts).toEqual([0, 300, 600, 900]);
+    expect(q.numRequeues("k")).toBe(0);
+    // The watch event bringing the newer version (an add) runs the key at once, not at the safety net.
+    await vi.advanceTimersByTimeAsync(50);
+    q.add("k");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(starts.at(-1)).toBe(1050); // the safety net was due at 1200
+    q.shutDown();
+    await done;
+  });
+
   it("success forgets the key's backoff and does not run it again", async () => {
     let calls = 0;
     const { starts, requeues } = await outcome(async () => {

@@ -235,7 +235,7 @@ export class RolloutController {
     );
   }
 
-  async #reconcile(key: string): Promise<{ requeueAfterMs?: number; requeue?: boolean } | undefined> {
+  async #reconcile(key: string): Promise<{ requeueAfterMs?: number; conflict?: boolean } | undefined> {
     const raw = this.#current(key);
     if (raw === undefined) return undefined;
     const { namespace = "", name } = splitKey(key);
@@ -291,8 +291,8 @@ export class RolloutController {
       else after.info(line, event.message);
     }
     if (result.conflict === true) {
-      after.debug({}, "write conflict: re-reading and recomputing");
-      return { requeue: true };
+      after.debug({}, "write conflict: reconciling again when the watch delivers the newer version");
+      return { conflict: true };
     }
     after.debug({ requeueAfterMs: result.requeueAfterMs }, "reconciled");
     return result.requeueAfterMs === undefined

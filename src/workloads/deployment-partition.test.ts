@@ -157,6 +157,18 @@ describe("planBatch", () => {
     expect(scaleTargets(plan.writes)).toEqual([`create web-${hash}`, `web-stable1→{"spec":{"replicas":9}}`]);
   });
 
+  it("guards a ReplicaSet scale by its uid and replicas, not by the resourceVersion its status bumps", () => {
+    const d = held({ replicas: 10 });
+    const stable = replicaSet(d, "stable1", "web:v1", 10, 3);
+    const plan = observe(d, [stable], podsOf(stable, 10, 10)).planBatch(1, 0);
+    const scale = plan.writes.find((w) => w.type === "patch");
+    expect(scale).toMatchObject({
+      target: { kind: "ReplicaSet", name: "web-stable1" },
+      patch: { spec: { replicas: 9 } },
+      unchanged: { "/metadata/uid": stable.metadata!.uid, "/spec/replicas": 10 },
+    });
+  });
+
   it("re-holds a Deployment a user unpaused before moving any pod, keeping the saved original", () => {
     const d = held({ paused: false });
     const stable = replicaSet(d, "stable1", "web:v1", 10, 1);

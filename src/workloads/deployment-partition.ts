@@ -110,11 +110,19 @@ function createCanary(view: DeploymentView, replicas: number): Write {
 
 function scale(view: DeploymentView, s: ReplicaSetSide, move: ReplicaMove): Write {
   const name = s.rs.metadata?.name ?? "";
+  const uid = s.rs.metadata?.uid;
+  const replicas = s.rs.spec?.replicas;
   return {
     type: "patch",
     target: replicaSetRef(view.deployment.metadata?.namespace ?? "", name),
     patch: { spec: { replicas: move.to } },
     resourceVersion: s.rs.metadata?.resourceVersion ?? "",
+    // The move was planned from this ReplicaSet's replicas (and the pods in the cache), not from its status:
+    // guarding on its resourceVersion lost the race to every status update of a ReplicaSet whose pods were
+    // becoming ready. Still stale if someone else scaled it, or it was replaced by another of the same name.
+    ...(uid === undefined || replicas === undefined
+      ? {}
+      : { unchanged: { "/metadata/uid": uid, "/spec/replicas": replicas } }),
     reason: `scale ${roleOf(view, s)} ReplicaSet ${name} ${move.from}→${move.to}`,
   };
 }

@@ -28,11 +28,15 @@ export interface ListQuery {
 export interface WorkloadIO {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   list(query: ListQuery): Promise<readonly KubeObject[]>;
-  /** JSON merge patch with `metadata.resourceVersion` set to `resourceVersion` (optimistic concurrency). */
+  /**
+   * JSON merge patch with `metadata.resourceVersion` set to `resourceVersion` (optimistic concurrency), or,
+   * when `unchanged` is given, conditional on those fields instead (a changed one answers "conflict").
+   */
   patch(
     ref: ObjectRef,
     mergePatch: Readonly<Record<string, unknown>>,
     resourceVersion: string,
+    unchanged?: Readonly<Record<string, unknown>>,
   ): Promise<WriteResult>;
   create(ref: ObjectRef, object: KubeObject): Promise<WriteResult>;
   /** DELETE with preconditions {uid, resourceVersion} and background propagation; NotFound counts as done. */
@@ -66,7 +70,9 @@ export async function applyWrites(io: WorkloadIO, writes: readonly Write[]): Pro
 function applyOne(io: WorkloadIO, write: Write): Promise<WriteResult> {
   switch (write.type) {
     case "patch":
-      return io.patch(write.target, write.patch, write.resourceVersion);
+      return write.unchanged === undefined
+        ? io.patch(write.target, write.patch, write.resourceVersion)
+        : io.patch(write.target, write.patch, write.resourceVersion, write.unchanged);
     case "create":
       return io.create(write.target, write.object);
     case "delete":

@@ -37,6 +37,14 @@ export type Write =
       readonly patch: Readonly<Record<string, unknown>>;
       /** Sent as `metadata.resourceVersion` in the patch body: the server answers 409 if the object moved on. */
       readonly resourceVersion: string;
+      /**
+       * Replaces the `resourceVersion` precondition with the fields the write was actually computed from
+       * (JSON pointer → value, e.g. `/metadata/uid`, `/spec/replicas`): the write fails as stale only if one
+       * of them changed, not when another writer only updated the status. For writes that set a field to an
+       * absolute value, like a ReplicaSet's replicas, whose status the ReplicaSet controller rewrites with
+       * every pod that becomes ready.
+       */
+      readonly unchanged?: Readonly<Record<string, unknown>>;
       readonly reason: string;
     }
   | {

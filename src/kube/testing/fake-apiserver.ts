@@ -232,7 +232,12 @@ export class FakeApiServer {
     }
     let next: Json;
     if (type === "application/json-patch+json") {
-      next = applyJsonPatch(existing, r.body as JsonPatchOp[]);
+      try {
+        next = applyJsonPatch(existing, r.body as JsonPatchOp[]);
+      } catch {
+        // What the API server answers to a failed `test` op: 422 Invalid, with no field causes.
+        return status(res, 422, "Invalid", "the server rejected our request due to an error in our request");
+      }
     } else {
       const body = r.body as Json;
       const sentRv = ((body.metadata ?? {}) as Json).resourceVersion;

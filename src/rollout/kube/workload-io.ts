@@ -3,7 +3,7 @@
 import type { KubeClient } from "../../kube/client.ts";
 import { isAlreadyExists, isConflict, isNotFound, toApiError } from "../../kube/errors.ts";
 import type { Informer } from "../../kube/informer.ts";
-import { mergePatch } from "../../kube/patch.ts";
+import { jsonPatch, jsonPointer, mergePatch, type JsonPatchOp } from "../../kube/patch.ts";
 import {
   CLONESETS,
   collectionPath,
@@ -94,9 +94,20 @@ export class CachedWorkloadIO implements WorkloadIO {
     ref: ObjectRef,
     patch: Readonly<Record<string, unknown>>,
     resourceVersion: string,
+    unchanged?: Readonly<Record<string, unknown>>,
   ): Promise<WriteResult> {
-    const metadata = { ...(patch["metadata"] as Record<string, unknown> | undefined), resourceVersion };
     this.#counter?.write("patch", ref.kind, ref.name);
+    const target = {
+      resource: resourceFor(ref.apiVersion, ref.kind),
+      name: ref.name,
+      namespace: ref.namespace,
+    };
+    if (unchanged !== undefined) {
+      // No resourceVersion: the API server re-applies the patch to the newest object (its own retry on a
+      // concurrent status update), and the `test` ops hold it to the fields the write was computed from.
+      return guarded(() => jsonPatch(this.#client, target, guardedPatch(patch, unchanged)));
+    }
+    const metadata = { ...(patch["metadata"] as Record<string, unknown> | undefined), resourceVersion };
     return outcome(() =>
       mergePatch(
         this.#client,
@@ -133,6 +144,43 @@ export class CachedWorkloadIO implements WorkloadIO {
         body: { apiVersion: "v1", kind: "DeleteOptions", preconditions, propagationPolicy: "Background" },
       }),
     );
+  }
+}
+
+/**
+ * A merge patch as JSON Patch ops behind `test` ops on `unchanged`. Only for patches whose objects all exist
+ * in the target (`add` replaces a member, `null` removes one), which is what the guarded writes send.
+ */
+export function guardedPatch(
+  patch: Readonly<Record<string, unknown>>,
+  unchanged: Readonly<Record<string, unknown>>,
+): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = Object.entries(unchanged).map(([path, value]) => ({ op: "test", path, value }));
+  const walk = (node: Readonly<Record<string, unknown>>, at: readonly string[]) => {
+    for (const [key, value] of Object.entries(node)) {
+      const path = [...at, key];
+      if (value === null) ops.push({ op: "remove", path: jsonPointer(...path) });
+      else if (typeof value === "object" && !Array.isArray(value))
+        walk(value as Record<string, unknown>, path);
+      else ops.push({ op: "add", path: jsonPointer(...path), value });
+    }
+  };
+  walk(patch, []);
+  return ops;
+}
+
+/**
+ * A failed `test` op answers 422 Invalid without field causes (a validation error names its fields): that
+ * is the guarded write's conflict.
+ */
+async function guarded(send: () => Promise<unknown>): Promise<WriteResult> {
+  try {
+    return await outcome(send);
+  } catch (err) {
+    const api = toApiError(err, "patch", "");
+    if (api.status === 422 && api.causes.length === 0)
+      return { ok: false, reason: "conflict", message: api.message };
+    throw err;
   }
 }
 

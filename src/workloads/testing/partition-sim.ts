@@ -120,7 +120,7 @@ export class PartitionSim {
     }
     const index = this.replicaSets.findIndex((rs) => rs.metadata?.name === name);
     const rs = this.replicaSets[index];
-    if (rs === undefined || rs.metadata?.resourceVersion !== write.resourceVersion) return false;
+    if (rs === undefined || !preconditionHolds(rs, write)) return false;
     const patched = mergePatch(rs, write.patch) as V1ReplicaSet;
     this.replicaSets[index] = mergePatch(patched, {
       metadata: { resourceVersion: this.nextVersion() },
@@ -246,4 +246,15 @@ export function driveToCompletion(
     }
   }
   throw new Error(`no convergence after ${maxRounds} rounds: ${JSON.stringify(sim.split())}`);
+}
+
+/** The write's precondition as the API server checks it: its `unchanged` fields, else the resourceVersion. */
+function preconditionHolds(obj: V1ReplicaSet, write: Write & { type: "patch" }): boolean {
+  if (write.unchanged === undefined) return obj.metadata?.resourceVersion === write.resourceVersion;
+  return Object.entries(write.unchanged).every(([pointer, value]) => {
+    let at: unknown = obj;
+    for (const key of pointer.split("/").slice(1))
+      at = (at as Record<string, unknown> | undefined)?.[key.replaceAll("~1", "/").replaceAll("~0", "~")];
+    return JSON.stringify(at) === JSON.stringify(value);
+  });
 }
