@@ -20,7 +20,13 @@ import type { ReconcileIO, RolloutObject } from "./io.ts";
 import { activeRecord, isRunActive, parseRecord, type ReleaseRecord } from "./record.ts";
 import { definitionFor, endRun, newRecord, repin } from "./run-control.ts";
 import { isInMainByState, stepCount } from "./run-view.ts";
-import { decideSituation, holdsRelease, withKnownRevision, type Situation } from "./situation.ts";
+import {
+  decideSituation,
+  holdsRelease,
+  unheldUpdate,
+  withKnownRevision,
+  type Situation,
+} from "./situation.ts";
 import { computeStatus, type Standing } from "./status.ts";
 import type { AnalysisEnv } from "./steps/analysis.ts";
 import { registryFor, registryForValidation } from "./steps/registry.ts";
@@ -135,7 +141,7 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
     pass.events.push(...acted.events);
     consumed = acted.consumed;
   }
-  return persist(pass, standingOf(situation, workload), workload, deadline.deadlineAt, consumed);
+  return persist(pass, standingOf(situation, workload, pass.record), workload, deadline.deadlineAt, consumed);
 }
 
 function applySituation(pass: Pass, situation: Situation): void {
@@ -179,10 +185,16 @@ function applySituation(pass: Pass, situation: Situation): void {
   }
 }
 
-function standingOf(situation: Situation, workload: ObservedTarget): Standing {
+function standingOf(
+  situation: Situation,
+  workload: ObservedTarget,
+  record: ReleaseRecord | undefined,
+): Standing {
   if (situation.kind === "wait") return { kind: "waiting", message: situation.message };
-  const native = !workload.snapshot.inRelease && !workload.snapshot.rolledBack && !workload.releaseDone();
-  return { kind: "attached", nativeRolloutInProgress: native };
+  const { snapshot } = workload;
+  const native =
+    unheldUpdate(workload) || (!snapshot.inRelease && !snapshot.rolledBack && !workload.releaseDone());
+  return { kind: "attached", nativeRolloutInProgress: native, releaseHeld: holdsRelease(workload, record) };
 }
 
 /** Advances the run (unless frozen), then writes status, then Events and the consumed annotations. */

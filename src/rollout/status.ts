@@ -33,7 +33,13 @@ export type Standing =
   | { readonly kind: "disabled" }
   /** The workload cannot be judged yet; the run (if any) is shown as it is. */
   | { readonly kind: "waiting"; readonly message: string }
-  | { readonly kind: "attached"; readonly nativeRolloutInProgress: boolean };
+  | {
+      readonly kind: "attached";
+      /** The workload's current template was not held by Slipway and its native rollout is not over. */
+      readonly nativeRolloutInProgress: boolean;
+      /** The workload still holds the recorded release (so a retry can act on it). */
+      readonly releaseHeld?: boolean;
+    };
 
 export interface StatusInput {
   readonly previous: RolloutStatus | undefined;
@@ -129,8 +135,8 @@ function describe(input: StatusInput): View {
       return {
         phase: "Initializing",
         message:
-          "the workload is in a native rollout that started before this Rollout attached (Slipway cannot hold it); " +
-          "waiting for it to finish",
+          "the workload's current template was not held by Slipway (it changed before this Rollout existed, " +
+          "or could not be held): its native rollout is finishing; Slipway manages the next release",
         stepIndex: 0,
       };
     }
@@ -151,7 +157,7 @@ function describe(input: StatusInput): View {
   if (!isRunActive(record)) {
     return withWait({
       phase: "Aborted",
-      message: `aborted at step ${index}/${n}: ${record.end?.reason ?? failedStepMessage(record) ?? record.run.message ?? "a step failed"}; set rollouts.slipway.dev/retry to start again, or revert the template`,
+      message: `aborted at step ${index}/${n}: ${record.end?.reason ?? failedStepMessage(record) ?? record.run.message ?? "a step failed"}; ${afterAbort(standing)}`,
       stepIndex: index,
     });
   }
@@ -292,6 +298,14 @@ function stepPhase(state: StepState | undefined): StepStatus["phase"] {
       throw new Error(`unknown step phase ${String(unknown)}`);
     }
   }
+}
+
+/** What a human can do after an abort; never an action the controller would ignore. */
+function afterAbort(standing: Standing): string {
+  if (standing.kind === "attached" && standing.releaseHeld === false) {
+    return "the workload no longer holds this release, so it cannot be retried; change the template to start a new release";
+  }
+  return "set rollouts.slipway.dev/retry to start again, or revert the template";
 }
 
 function stableRevisionOf(input: StatusInput, outcome: ReturnType<typeof outcomeOf>): string | undefined {
