@@ -130,6 +130,27 @@ describe.each(kinds)("holding a $name release", ({ adapter, make, held, original
     );
   });
 
+  it("keeps a saved original even when no release annotation is left, never saving a held strategy", () => {
+    const old = make();
+    const held = mutated(
+      decideWorkloadUpdate({ adapter, oldObject: old, object: setImage(old, "web:2"), rollout: live, now }),
+    );
+    const saved = held.metadata.annotations?.[ANNOTATION_ORIGINAL];
+    const orphan = edited(held as Obj, (o) => {
+      delete ((o["metadata"] as Obj)["annotations"] as Obj)[ANNOTATION_RELEASE];
+    });
+    const after = mutated(
+      decideWorkloadUpdate({
+        adapter,
+        oldObject: orphan,
+        object: setImage(orphan, "web:3"),
+        rollout: live,
+        now,
+      }),
+    );
+    expect(after.metadata.annotations?.[ANNOTATION_ORIGINAL]).toBe(saved);
+  });
+
   it("keeps the saved originals and the stable revision when a newer template supersedes the release", () => {
     const old = make();
     const first = mutated(

@@ -69,7 +69,9 @@ export function decideWorkloadUpdate(update: WorkloadUpdate): HoldDecision {
     const unholdable = adapter.unholdable(requested);
     if (unholdable !== undefined) return pass("the workload cannot be held", [unholdable]);
     adapter.hold(after);
-    const original = inProgress ? before.metadata.annotations?.[ANNOTATION_ORIGINAL] : undefined;
+    // A saved original is kept even without a release annotation: while it is there, the live strategy may
+    // be Slipway's hold, never the user's.
+    const original = before.metadata.annotations?.[ANNOTATION_ORIGINAL];
     const release: ReleaseAnnotation = {
       rollout: rollout.metadata.name,
       stableRevision: stableRevisionFor(before, adapter, rollout, inProgress && !finishing, releaseBefore),

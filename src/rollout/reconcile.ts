@@ -24,6 +24,7 @@ import { currentStepIndex, isInMain, isInMainByState, stepCount } from "./run-vi
 import {
   decideSituation,
   holdsRelease,
+  unheldUpdate,
   withKnownRevision,
   type Situation,
   type WantedRelease,
@@ -144,7 +145,7 @@ async function reconcileRollout(io: ReconcileIO, obj: RolloutObject, now: number
     pass.events.push(...acted.events);
     consumed = acted.consumed;
   }
-  return persist(pass, standingOf(situation, workload), workload, deadline.deadlineAt, consumed);
+  return persist(pass, standingOf(situation, workload, pass.record), workload, deadline.deadlineAt, consumed);
 }
 
 function applySituation(pass: Pass, situation: Situation): void {
@@ -213,10 +214,16 @@ function rolloutNameOf(pass: Pass): RolloutName {
   return { name: meta.name, namespace: meta.namespace ?? "" };
 }
 
-function standingOf(situation: Situation, workload: ObservedTarget): Standing {
+function standingOf(
+  situation: Situation,
+  workload: ObservedTarget,
+  record: ReleaseRecord | undefined,
+): Standing {
   if (situation.kind === "wait") return { kind: "waiting", message: situation.message };
-  const native = !workload.snapshot.inRelease && !workload.snapshot.rolledBack && !workload.releaseDone();
-  return { kind: "attached", nativeRolloutInProgress: native };
+  const { snapshot } = workload;
+  const native =
+    unheldUpdate(workload) || (!snapshot.inRelease && !snapshot.rolledBack && !workload.releaseDone());
+  return { kind: "attached", nativeRolloutInProgress: native, releaseHeld: holdsRelease(workload, record) };
 }
 
 /** Advances the run (unless frozen), then writes status, then Events and the consumed annotations. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { withDefaults } from "../api/defaults.ts";
 import { terminate } from "../workflow/index.ts";
 import { definitionFor, newRecord } from "./run-control.ts";
-import { decideSituation } from "./situation.ts";
+import { decideSituation, holdsRelease, unheldUpdate } from "./situation.ts";
 import { FakeWorld } from "./testing/fake-world.ts";
 import { testRollout } from "./testing/rollout-fixture.ts";
 
@@ -76,5 +76,32 @@ describe("which release the workload asks for", () => {
     expect(
       decideSituation({ ...port, snapshot: { ...port.snapshot, observed: false } }, aborted, false).kind,
     ).toBe("wait");
+  });
+
+  it("never starts a release for a template the webhook did not hold (changed before the Rollout existed)", () => {
+    const w = world("v2");
+    const port = w.port();
+    const unheld = { ...port, releaseKey: undefined };
+    expect(unheldUpdate(unheld)).toBe(true);
+    expect(decideSituation(unheld, undefined, false)).toEqual({ kind: "idle" });
+    // Nor after an earlier release: the record of that one does not make this change a release.
+    const succeeded = {
+      ...release("template-v1"),
+      run: { ...release("template-v1").run, phase: "Succeeded" as const },
+    };
+    expect(decideSituation(unheld, succeeded, false)).toEqual({ kind: "idle" });
+    expect(holdsRelease(unheld, release("template-v2"))).toBe(false);
+    // The same template once held by the webhook is a release.
+    expect(unheldUpdate(port)).toBe(false);
+    expect(decideSituation(port, undefined, false).kind).toBe("start");
+  });
+
+  it("aborts a running release whose hold was removed, without treating the unheld template as a release", () => {
+    const w = world("v2");
+    const unheld = { ...w.port(), releaseKey: undefined };
+    expect(decideSituation(unheld, release("template-v2"), true)).toMatchObject({
+      kind: "end",
+      outcome: "Aborted",
+    });
   });
 });

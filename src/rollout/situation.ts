@@ -44,18 +44,25 @@ export function wantedRelease(target: ObservedTarget): WantedRelease | undefined
       canaryRevision: stable,
     };
   }
-  if (!snapshot.inRelease) return undefined;
-  const key = target.releaseKey ?? snapshot.canaryRevision;
-  if (key === undefined)
-    return {
-      problem: "a release is held but neither its release annotation nor its canary revision can be read yet",
-    };
+  // Only a template change the webhook held (it wrote the release annotation) is a release. Any other one
+  // (made before the Rollout existed, or one the webhook let pass) is a native rollout: Slipway never holds
+  // a workload for it, it waits for it to finish (see unheldUpdate).
+  if (!snapshot.inRelease || target.releaseKey === undefined) return undefined;
   return {
     kind: "release",
-    key,
+    key: target.releaseKey,
     stableRevision: snapshot.stableRevision ?? "",
     canaryRevision: snapshot.canaryRevision ?? "",
   };
+}
+
+/**
+ * The workload's template differs from its stable revision but the webhook did not hold that change: its
+ * native rollout runs (or ran) on its own, and Slipway manages only the next template change.
+ */
+export function unheldUpdate(target: ObservedTarget): boolean {
+  const { snapshot } = target;
+  return snapshot.inRelease && !snapshot.rolledBack && target.releaseKey === undefined;
 }
 
 export function releaseKeyOf(record: ReleaseRecord): string {

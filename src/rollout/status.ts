@@ -41,7 +41,13 @@ export type Standing =
   | { readonly kind: "disabled" }
   /** The workload cannot be judged yet; the run (if any) is shown as it is. */
   | { readonly kind: "waiting"; readonly message: string }
-  | { readonly kind: "attached"; readonly nativeRolloutInProgress: boolean };
+  | {
+      readonly kind: "attached";
+      /** The workload's current template was not held by Slipway and its native rollout is not over. */
+      readonly nativeRolloutInProgress: boolean;
+      /** The workload still holds the recorded release (so a retry can act on it). */
+      readonly releaseHeld?: boolean;
+    };
 
 export interface StatusInput {
   readonly previous: RolloutStatus | undefined;
@@ -141,8 +147,8 @@ function describe(input: StatusInput): View {
       return {
         phase: "Initializing",
         message:
-          "the workload is in a native rollout that started before this Rollout attached (Slipway cannot hold it); " +
-          "waiting for it to finish",
+          "the workload's current template was not held by Slipway (it changed before this Rollout existed, " +
+          "or could not be held): its native rollout is finishing; Slipway manages the next release",
         stepIndex: 0,
       };
     }
@@ -166,7 +172,7 @@ function describe(input: StatusInput): View {
   if (!isRunActive(record)) {
     return withWait({
       phase: "Aborted",
-      message: `${atStep("aborted", index, n, abortReason(record, index) ?? record.run.message ?? "a step failed")}; to start again: ${retryHint(input.rollout)}; to end it: ${undoHint(input.rollout)} (the template back to the stable revision)`,
+      message: `${atStep("aborted", index, n, abortReason(record, index) ?? record.run.message ?? "a step failed")}; ${afterAbort(standing, input.rollout)}`,
       stepIndex: index,
     });
   }
@@ -323,6 +329,14 @@ function stepPhase(state: StepState | undefined): StepStatus["phase"] {
       throw new Error(`unknown step phase ${String(unknown)}`);
     }
   }
+}
+
+/** What a human can do after an abort; never an action the controller would ignore. */
+function afterAbort(standing: Standing, rollout: RolloutName | undefined): string {
+  if (standing.kind === "attached" && standing.releaseHeld === false) {
+    return "the workload no longer holds this release, so it cannot be retried; change the template to start a new release";
+  }
+  return `to start again: ${retryHint(rollout)}; to end it: ${undoHint(rollout)} (the template back to the stable revision)`;
 }
 
 function stableRevisionOf(input: StatusInput, outcome: ReturnType<typeof outcomeOf>): string | undefined {
