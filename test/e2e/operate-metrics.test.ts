@@ -192,11 +192,12 @@ describe("a real controller's /readyz and /healthz", () => {
   it("is 503 while an informer cannot list (RBAC), and 200 once it has, with /healthz live throughout", async () => {
     const user = `operate-readiness-${randomBytes(3).toString("hex")}`;
     const { rbac } = clients();
-    // Everything the controller reads in its namespace except ClusterAnalysisTemplates.
+    // Everything the controller reads in its namespace except ClusterAnalysisTemplates (CloneSets too: their
+    // informer exists once an earlier test installed OpenKruise's CRDs).
     const role = {
       metadata: { name: user },
       rules: [
-        { apiGroups: ["", "apps", "events.k8s.io"], resources: ["*"], verbs: ["*"] },
+        { apiGroups: ["", "apps", "apps.kruise.io", "events.k8s.io"], resources: ["*"], verbs: ["*"] },
         {
           apiGroups: ["rollouts.slipway.dev"],
           resources: ["rollouts", "rollouts/status", "analysistemplates"],
