@@ -18,7 +18,7 @@
 // pauses and event-loop delay per run, to tell a slow server from a slow generator or a busy machine.
 // BENCH_TRACE_GC=1 prints the server's V8 GC trace; BENCH_PROFILE=DIR writes its CPU profile.
 // Numbers on a shared machine are noisy: compare ratios from one run, never assert them in a test.
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { cpus, loadavg } from "node:os";
@@ -324,6 +324,18 @@ async function main(): Promise<void> {
     child.once("exit", (code) => reject(new Error(`the webhook server exited (${String(code)})`)));
   });
   const pid = child.pid ?? 0;
+  // BENCH_PIN=1: the server on CPU 1 and this generator on CPU 0 (all threads), so "one core" is literal and
+  // the two never compete for a CPU.
+  const pinned = process.env["BENCH_PIN"] === "1" && cpus().length >= 2;
+  if (pinned) {
+    for (const [cpu, target] of [
+      ["1", pid],
+      ["0", process.pid],
+    ] as const) {
+      const r = spawnSync("taskset", ["-a", "-cp", cpu, String(target)], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`taskset failed (${r.stderr.trim()}); unset BENCH_PIN`);
+    }
+  }
   const body = makeBody();
   const idleRss = rssMiB(pid);
   // One agent for the whole benchmark: its connections (and TLS sessions) outlive each run.
@@ -346,6 +358,7 @@ async function main(): Promise<void> {
     loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     request: { path: "/mutate-workload", bodyBytes: Buffer.byteLength(body), outcome: "held (JSONPatch)" },
     connections: CONNECTIONS,
+    pinnedToSeparateCpus: pinned,
     measureSeconds: MEASURE_MS / 1000,
     serverIdleRssMiB: idleRss,
     runs,
