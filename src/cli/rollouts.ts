@@ -6,6 +6,8 @@ import type { KubeClient } from "../kube/client.ts";
 import { isApiError } from "../kube/errors.ts";
 import { mergePatch } from "../kube/patch.ts";
 import {
+  ANALYSIS_TEMPLATES,
+  CLUSTER_ANALYSIS_TEMPLATES,
   collectionPath,
   objectPath,
   ROLLOUTS,
@@ -15,18 +17,6 @@ import {
 } from "../kube/resources.ts";
 import { workloadResource as resourceOfKind } from "../workloads/kube/stable-template.ts";
 import type { Connection } from "./connection.ts";
-
-const ANALYSIS_TEMPLATES: ResourceRef = {
-  group: ROLLOUTS.group,
-  version: ROLLOUTS.version,
-  plural: "analysistemplates",
-  namespaced: true,
-};
-const CLUSTER_ANALYSIS_TEMPLATES: ResourceRef = {
-  ...ANALYSIS_TEMPLATES,
-  plural: "clusteranalysistemplates",
-  namespaced: false,
-};
 
 /** Where the workload a Rollout points at lives. */
 export function workloadResource(ref: WorkloadRef): ResourceRef {
